@@ -1,0 +1,95 @@
+/**
+ * Streaming hashing with the repo's algorithm. XXH3-128 comes from hash-wasm (DESIGN §1), sha256 from
+ * node:crypto. Raw bytes are hashed, never normalised, so `xxhsum -H2 FILE` / `sha256sum FILE` print the
+ * same hex as mlv.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { createXXHash128, type IHasher } from 'hash-wasm';
+import type { HashAlgo } from './oid.js';
+
+export interface Hasher {
+  update(data: Uint8Array): void;
+  /** Lowercase hex digest; the hasher must not be used afterwards (release it to the pool). */
+  digestHex(): string;
+}
+
+// hash-wasm caches its compiled WASM module, so a new hasher is cheap; finished ones are pooled anyway.
+const xxhPool: IHasher[] = [];
+
+/** Returns an initialised hasher. Call `releaseHasher` when done so the next file reuses it. */
+export async function acquireHasher(algo: HashAlgo): Promise<Hasher> {
+  if (algo === 'sha256') {
+    const h = createHash('sha256');
+    return { update: (d) => void h.update(d), digestHex: () => h.digest('hex') };
+  }
+  const inner = xxhPool.pop() ?? (await createXXHash128());
+  inner.init();
+  return new XxhHasher(inner);
+}
+
+class XxhHasher implements Hasher {
+  constructor(readonly inner: IHasher) {}
+  update(data: Uint8Array): void {
+    this.inner.update(data);
+  }
+  digestHex(): string {
+    const hex = this.inner.digest('hex');
+    xxhPool.push(this.inner);
+    return hex;
+  }
+}
+
+/** Hashes a whole in-memory buffer. */
+export async function hashBytes(algo: HashAlgo, data: Uint8Array): Promise<string> {
+  const h = await acquireHasher(algo);
+  h.update(data);
+  return h.digestHex();
+}
+
+/** Make sure the WASM hasher is compiled so synchronous hashing can be used afterwards. */
+export async function warmHasher(algo: HashAlgo): Promise<void> {
+  const h = await acquireHasher(algo);
+  h.digestHex();
+}
+
+/** Synchronous one-shot hash (requires `warmHasher` to have run for xxh128). */
+export function hashBytesSync(algo: HashAlgo, data: Uint8Array): string {
+  if (algo === 'sha256') return createHash('sha256').update(data).digest('hex');
+  const inner = xxhPool.pop();
+  if (!inner) throw new Error('hashBytesSync called before warmHasher');
+  inner.init();
+  inner.update(data);
+  const hex = inner.digest('hex');
+  xxhPool.push(inner);
+  return hex;
+}
+
+export const CHUNK_SIZE = 1 << 20;
+
+/** Streams a file through the hasher with a fixed-size buffer (no whole-file buffers). */
+export async function hashFile(
+  algo: HashAlgo,
+  path: string,
+  onBytes?: (n: number) => void,
+): Promise<{ hex: string; size: number }> {
+  const fh = await open(path, 'r');
+  const h = await acquireHasher(algo);
+  let size = 0;
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+      onBytes?.(bytesRead);
+    }
+  } catch (err) {
+    h.digestHex();
+    throw err;
+  } finally {
+    await fh.close();
+  }
+  return { hex: h.digestHex(), size };
+}

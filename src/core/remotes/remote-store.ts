@@ -1,0 +1,46 @@
+/**
+ * One interface for every kind of remote (DESIGN §7). Keys are store-relative object paths exactly as in
+ * the local cache: `objects/<algo>/<hex[0:2]>/<hex[2:]>` (see `objectKey` in objects/oid.ts). Adapters live
+ * one per file beside this one and are loaded only when their kind is used.
+ *
+ * Contract (checked by test/contract):
+ *  - `put` is atomic from a reader's point of view: the object appears whole or not at all (temp name +
+ *    rename, or a single PUT / completed multipart upload). Re-putting an existing key is harmless.
+ *  - `get` writes the bytes to `localPath` (a temp file chosen by the caller); it does not verify — the
+ *    caller rehashes before placing the object in the cache.
+ *  - `hasMany` answers for a batch of keys (adapters choose stat/HEAD per key or a prefix listing).
+ *  - Errors are MlvErrors naming the remote and the key; secrets never appear in messages.
+ */
+export interface RemoteObjectInfo {
+  key: string;
+  size: number;
+  /** Last-modified time in ms since the epoch, when the store reports it. */
+  mtimeMs?: number;
+}
+
+export interface TransferOptions {
+  /** Called with the number of bytes moved since the last call. */
+  onBytes?: (n: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface RemoteStore {
+  /** The remote's configured name (for messages). */
+  readonly name: string;
+  /** The remote's URL without credentials (for messages). */
+  readonly url: string;
+  /** Which of `keys` exist on the remote. */
+  hasMany(keys: string[]): Promise<Set<string>>;
+  /** Size and mtime of one key, or undefined when absent. */
+  stat(key: string): Promise<RemoteObjectInfo | undefined>;
+  /** Uploads the file at `localPath` as `key`. */
+  put(key: string, localPath: string, opts?: TransferOptions): Promise<void>;
+  /** Downloads `key` into `localPath` (overwriting it). */
+  get(key: string, localPath: string, opts?: TransferOptions): Promise<void>;
+  /** Every key under `prefix` (e.g. 'objects/xxh128/'). */
+  list(prefix: string): AsyncIterable<RemoteObjectInfo>;
+  /** Deletes `key`; deleting an absent key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
