@@ -191,6 +191,25 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Adopts a downloaded temp file (from `newTempPath()`) as `oid`: rehashes it, and only when the bytes
+   * match makes it read-only, durable and places it. A mismatch deletes the temp file and throws a
+   * CorruptObjectError naming `source` (e.g. "remote 'origin'"); the bad bytes never land in the cache.
+   */
+  async importVerified(tmp: string, oid: string, source: string): Promise<AddResult> {
+    try {
+      const { hex, size } = await hashFile(this.algo, tmp);
+      if (this.oid(hex) !== oid) throw new CorruptObjectError(oid, source, this.oid(hex));
+      await chmod(tmp, 0o444);
+      const fh = await open(tmp, 'r');
+      await fh.sync().finally(() => fh.close());
+      return { oid, size, written: await this.place(tmp, oid) };
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw systemError(err, 'storing object', oid);
+    }
+  }
+
   /** Reads a (small) object whole and checks its hash. */
   async readVerified(oid: string): Promise<Buffer> {
     let data: Buffer;

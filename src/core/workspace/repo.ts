@@ -1,0 +1,67 @@
+/**
+ * A Repo is the context every operation works in: the Git work tree root, the `.mlv` folder, the merged
+ * config and the local object store.
+ */
+import { existsSync, statSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { MlvError } from '../errors.js';
+import { ObjectStore } from '../objects/store.js';
+import { loadConfig, type MlvConfig } from './config.js';
+
+export const MLV_DIR = '.mlv';
+
+export interface Repo {
+  /** Absolute, symlink-resolved path of the Git work tree root. */
+  root: string;
+  /** `<root>/.mlv` */
+  mlvDir: string;
+  /** `<root>/.mlv/tmp` */
+  tmpDir: string;
+  config: MlvConfig;
+  store: ObjectStore;
+}
+
+/** The root of the Git work tree containing `cwd`, or undefined. A `.git` file (worktrees) counts. */
+export function findGitRoot(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function requireGitRoot(cwd: string): string {
+  const root = findGitRoot(cwd);
+  if (!root) {
+    throw new MlvError('NOT_A_GIT_REPO', `${resolve(cwd)} is not inside a Git work tree`, {
+      hint: 'run `git init` first (mlv keeps its pointers in Git), then `mlv init`',
+    });
+  }
+  return root;
+}
+
+/** Opens the mlv repo containing `cwd`; fails with a hint when Git or mlv is not initialised. */
+export function openRepo(cwd: string = process.cwd()): Repo {
+  const root = requireGitRoot(cwd);
+  const mlvDir = join(root, MLV_DIR);
+  if (!existsSync(mlvDir) || !statSync(mlvDir).isDirectory()) {
+    throw new MlvError('NOT_AN_MLV_REPO', `${root} has no ${MLV_DIR}/ folder: mlv is not initialised in this Git repo`, {
+      hint: 'run `mlv init`',
+    });
+  }
+  const config = loadConfig(root, mlvDir);
+  return {
+    root,
+    mlvDir,
+    tmpDir: join(mlvDir, 'tmp'),
+    config,
+    store: new ObjectStore(config.cache.dir, config.core.hash),
+  };
+}
