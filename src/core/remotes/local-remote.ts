@@ -1,0 +1,259 @@
+/**
+ * A folder remote: a local path, an NFS mount or any shared disk (`/mnt/team/mlv`, `file:///srv/mlv`).
+ * Same layout as the cache. Writes go to `<root>/tmp/` first, are fsynced, then renamed into place, so a
+ * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  abortedError,
+  defaultJobsFor,
+  describeRemote,
+  errnoCode,
+  groupByFolder,
+  mapLimit,
+  RemoteError,
+  subject,
+  tempSuffix,
+  throwIfAborted,
+  type KindedRemote,
+  type RemoteSettings,
+} from './common.js';
+import { systemError } from '../errors.js';
+import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
+
+/** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
+const STAT_EACH_LIMIT = 256;
+const COPY_CHUNK = 1 << 20;
+
+export class LocalRemote implements KindedRemote {
+  readonly kind = 'local' as const;
+  readonly defaultJobs: number;
+  private rootChecked: Promise<void> | undefined;
+  private readonly knownDirs = new Set<string>();
+
+  /**
+   * @param root absolute path of the remote folder (open-remote resolves relative paths and `file://`).
+   */
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    readonly root: string,
+    settings: RemoteSettings = {},
+  ) {
+    this.defaultJobs = defaultJobsFor('local', name, settings);
+  }
+
+  private pathOf(key: string): string {
+    return join(this.root, ...key.split('/'));
+  }
+
+  /** The remote folder must exist: creating it silently would hide a typo or an unmounted share. */
+  private ensureRoot(): Promise<void> {
+    this.rootChecked ??= (async () => {
+      let info;
+      try {
+        info = await stat(this.root);
+      } catch (err) {
+        this.rootChecked = undefined;
+        if (errnoCode(err) === 'ENOENT') {
+          throw new RemoteError('REMOTE_NOT_FOUND', this.name, `${describeRemote(this.name, this.url)}: folder ${this.root} does not exist`, {
+            hint: `create it (mkdir -p ${this.root}), mount the share, or fix the url with \`mlv remote modify ${this.name} url <path>\``,
+            cause: err,
+          });
+        }
+        throw this.fsError(err, 'opening');
+      }
+      if (!info.isDirectory()) {
+        this.rootChecked = undefined;
+        throw new RemoteError('REMOTE_NOT_FOUND', this.name, `${describeRemote(this.name, this.url)}: ${this.root} is not a folder`, {
+          hint: `point the remote at a folder with \`mlv remote modify ${this.name} url <path>\``,
+        });
+      }
+    })();
+    return this.rootChecked;
+  }
+
+  private fsError(err: unknown, action: string, key?: string): RemoteError {
+    if (err instanceof RemoteError) return err;
+    const code = errnoCode(err);
+    const what = subject(this.name, this.url, key);
+    if (code === 'EACCES' || code === 'EPERM') {
+      return new RemoteError('REMOTE_DENIED', this.name, `${what}: permission denied while ${action}`, {
+        key,
+        hint: `check the permissions of ${this.root} for the user running mlv`,
+        cause: err,
+      });
+    }
+    if (code === 'EROFS') {
+      return new RemoteError('REMOTE_READ_ONLY', this.name, `${what}: the file system is read-only (while ${action})`, { key, cause: err });
+    }
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new RemoteError('REMOTE_IO', this.name, `${what}: no space left on the remote's disk while ${action}`, {
+        key,
+        hint: 'free space on the remote disk and run the command again; nothing was lost',
+        cause: err,
+      });
+    }
+    const transient = code === 'ESTALE' || code === 'EIO' || code === 'EAGAIN' || code === 'EBUSY';
+    return new RemoteError('REMOTE_IO', this.name, `${what}: ${action} failed: ${(err as Error)?.message ?? String(err)}`, {
+      key,
+      cause: err,
+      transient,
+    });
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+
+  async hasMany(keys: string[]): Promise<Set<string>> {
+    await this.ensureRoot();
+    const wanted = [...new Set(keys)];
+    const present = new Set<string>();
+    if (wanted.length <= STAT_EACH_LIMIT) {
+      await mapLimit(wanted, 32, async (key) => {
+        if (await this.stat(key)) present.add(key);
+      });
+      return present;
+    }
+    await mapLimit([...groupByFolder(wanted)], 16, async ([folder, inFolder]) => {
+      let names: Set<string>;
+      try {
+        names = new Set(await readdir(this.pathOf(folder)));
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return;
+        throw this.fsError(err, 'listing', folder);
+      }
+      for (const key of inFolder) if (names.has(key.slice(folder.length))) present.add(key);
+    });
+    return present;
+  }
+
+  async stat(key: string): Promise<RemoteObjectInfo | undefined> {
+    await this.ensureRoot();
+    try {
+      const info = await stat(this.pathOf(key));
+      return info.isFile() ? { key, size: info.size, mtimeMs: info.mtimeMs } : undefined;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+      throw this.fsError(err, 'checking', key);
+    }
+  }
+
+  async put(key: string, localPath: string, opts: TransferOptions = {}): Promise<void> {
+    await this.ensureRoot();
+    throwIfAborted(opts.signal);
+    const dest = this.pathOf(key);
+    const tmpDir = join(this.root, 'tmp');
+    const tmp = join(tmpDir, tempSuffix());
+    try {
+      await this.ensureDir(tmpDir);
+      await copyStream(localPath, tmp, opts, 0o444);
+      await this.ensureDir(dirname(dest));
+      throwIfAborted(opts.signal);
+      await rename(tmp, dest);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
+      if (errnoCode(err) === 'ENOENT' && !(await exists(localPath))) throw systemError(err, 'reading', localPath);
+      throw this.fsError(err, 'uploading', key);
+    }
+  }
+
+  async get(key: string, localPath: string, opts: TransferOptions = {}): Promise<void> {
+    await this.ensureRoot();
+    throwIfAborted(opts.signal);
+    try {
+      await copyStream(this.pathOf(key), localPath, opts, 0o644, false);
+    } catch (err) {
+      if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
+      if (errnoCode(err) === 'ENOENT' && !(await exists(this.pathOf(key)))) {
+        throw new RemoteError('REMOTE_OBJECT_MISSING', this.name, `${subject(this.name, this.url, key)} is missing on the remote`, {
+          key,
+          hint: 'push it from a machine that has it (`mlv push`)',
+          cause: err,
+        });
+      }
+      throw this.fsError(err, 'downloading', key);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<RemoteObjectInfo> {
+    await this.ensureRoot();
+    const slash = prefix.lastIndexOf('/');
+    const base = prefix.slice(0, slash + 1);
+    yield* this.walk(base, prefix);
+  }
+
+  /** Depth-first walk of `folder` (a key prefix ending in '/' or ''), yielding keys that start with `prefix`. */
+  private async *walk(folder: string, prefix: string): AsyncGenerator<RemoteObjectInfo> {
+    let entries;
+    try {
+      entries = await readdir(this.pathOf(folder), { withFileTypes: true });
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return;
+      throw this.fsError(err, 'listing', folder);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const key = folder + entry.name;
+      if (folder === '' && entry.name === 'tmp') continue;
+      if (entry.isDirectory()) {
+        if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix)) yield* this.walk(key + '/', prefix);
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        const info = await stat(this.pathOf(key)).catch(() => undefined);
+        if (info) yield { key, size: info.size, mtimeMs: info.mtimeMs };
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.ensureRoot();
+    try {
+      await unlink(this.pathOf(key));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw this.fsError(err, 'deleting', key);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Streams `src` to `dest` with a 1 MiB buffer, reporting bytes and honouring the abort signal; with
+ * `durable`, fsyncs `dest` before returning so the rename that follows publishes whole bytes.
+ */
+async function copyStream(src: string, dest: string, opts: TransferOptions, mode: number, durable = true): Promise<void> {
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      opts.onBytes?.(chunk.length);
+      done(null, chunk);
+    },
+  });
+  await pipeline(
+    createReadStream(src, { highWaterMark: COPY_CHUNK }),
+    counter,
+    createWriteStream(dest, { mode, highWaterMark: COPY_CHUNK }),
+    { signal: opts.signal },
+  );
+  if (durable) {
+    const fh = await open(dest, 'r');
+    await fh.sync().finally(() => fh.close());
+  }
+}
