@@ -3,7 +3,7 @@
  * read-only (0444), written atomically (temp file in the same store → durable → rename), verified by
  * rehashing. The local cache is one; remote adapters use the same key layout.
  */
-import { constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink, copyFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -133,6 +133,32 @@ export class ObjectStore {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw systemError(err, 'writing object', oid);
     }
+  }
+
+  /**
+   * Synchronous twin of `addBytes` for the small-file hot path (tens of thousands of files): each
+   * object costs one open/write/close and, on flush, one rename — no thread-pool round trips.
+   * `hex` must be the hash of `data` (the caller has just computed it).
+   */
+  addBytesSync(data: Uint8Array, hex: string, batch: StoreBatch): AddResult {
+    const oid = this.oid(hex);
+    if (batch.pending.has(oid) || existsSync(this.path(oid))) return { oid, size: data.byteLength, written: false };
+    const tmp = this.newTempPath();
+    try {
+      const fd = openSync(tmp, 'wx', 0o444);
+      try {
+        let off = 0;
+        while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw systemError(err, 'writing object', oid);
+    }
+    batch.pending.set(oid, tmp);
+    batch.bytes += data.byteLength;
+    return { oid, size: data.byteLength, written: true };
   }
 
   /**
@@ -278,8 +304,16 @@ export class ObjectStore {
   }
 
   /** @internal used by StoreBatch */
-  async placeAll(pending: Map<string, string>): Promise<void> {
-    for (const [oid, tmp] of pending) await this.place(tmp, oid);
+  placeAll(pending: Map<string, string>): void {
+    for (const [oid, tmp] of pending) {
+      const dest = this.path(oid);
+      if (existsSync(dest)) {
+        rmSync(tmp, { force: true });
+        continue;
+      }
+      this.ensureDir(join(dest, '..'));
+      renameSync(tmp, dest);
+    }
   }
 }
 
@@ -302,7 +336,12 @@ export class StoreBatch {
     this.pending.clear();
     this.bytes = 0;
     await syncFileSystem(this.store.tmpDir, [...pending.values()]);
-    await this.store.placeAll(pending);
+    this.store.placeAll(pending);
+  }
+
+  /** Flushes when the batch has grown past its limits (call between files). */
+  async maybeFlush(): Promise<void> {
+    if (this.pending.size >= this.maxObjects || this.bytes >= this.maxBytes) await this.flush();
   }
 
   /** Drops unflushed temp files (on error). */

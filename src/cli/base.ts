@@ -1,0 +1,93 @@
+/**
+ * The base of every mlv command: global flags, opening the repo, progress rendering, and rendering
+ * errors once for all (`mlv: <message>` + hint, exit 1 — or 2 for bad usage; --verbose adds causes).
+ */
+import { Command, Flags } from '@oclif/core';
+import { MlvError } from '../core/errors.js';
+import type { Reporter } from '../core/events.js';
+import { openRepo, type Repo } from '../core/workspace/repo.js';
+import { terminalReporter } from './progress.js';
+
+export abstract class MlvCommand extends Command {
+  static override baseFlags = {
+    quiet: Flags.boolean({ char: 'q', description: 'print only errors', helpGroup: 'GLOBAL' }),
+    verbose: Flags.boolean({ description: 'explain more, including the causes of errors', helpGroup: 'GLOBAL' }),
+    cwd: Flags.string({ char: 'C', description: 'run as if mlv was started in this folder', helpGroup: 'GLOBAL' }),
+  };
+
+  protected globalFlags: { quiet: boolean; verbose: boolean; json: boolean } = { quiet: false, verbose: false, json: false };
+
+  /** Parses flags, applies the global ones, and returns the parsed result. */
+  protected async parseWithGlobals<T extends typeof Command>(cmd: T) {
+    const parsed = await this.parse(cmd as never);
+    const flags = parsed.flags as Record<string, unknown>;
+    if (typeof flags.cwd === 'string') {
+      try {
+        process.chdir(flags.cwd);
+      } catch {
+        throw new MlvError('USAGE', `cannot change to directory '${flags.cwd}'`, { exitCode: 2 });
+      }
+    }
+    this.globalFlags = { quiet: flags.quiet === true, verbose: flags.verbose === true, json: flags.json === true };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return parsed as unknown as { flags: Record<string, any>; args: Record<string, any>; argv: string[] };
+  }
+
+  protected openRepo(): Repo {
+    return openRepo(process.cwd());
+  }
+
+  protected reporter(): Reporter {
+    return terminalReporter({ quiet: this.globalFlags.quiet || this.globalFlags.json, verbose: this.globalFlags.verbose });
+  }
+
+  /** Prints a line of human output unless --quiet or --json. */
+  protected say(line: string): void {
+    if (!this.globalFlags.quiet && !this.globalFlags.json) process.stdout.write(`${line}\n`);
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (err.oclif?.exit !== undefined && !(err instanceof MlvError)) {
+      // oclif's own parse errors and exits: bad usage.
+      if (err.oclif.exit === 0) throw err;
+      process.stderr.write(`mlv: ${err.message.split('\n')[0]}\n`);
+      process.stderr.write(`hint: see \`mlv ${this.id?.replace(/:/g, ' ') ?? ''} --help\`\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof MlvError) {
+      if (this.globalFlags.json) {
+        this.printJson({ error: { code: err.code, message: err.message, hint: err.hint, ...err.details } });
+      } else {
+        process.stderr.write(`mlv: ${err.message}\n`);
+        if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      }
+      if (this.globalFlags.verbose) printCauses(err);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    // An unexpected error: a bug or an unforeseen system condition. Show it plainly.
+    process.stderr.write(`mlv: unexpected error: ${err.message}\n`);
+    if (this.globalFlags.verbose) process.stderr.write(`${err.stack ?? ''}\n`);
+    else process.stderr.write('hint: run again with --verbose for details, and please report it\n');
+    process.exitCode = 1;
+    return;
+  }
+}
+
+function printCauses(err: Error): void {
+  let cause = (err as { cause?: unknown }).cause;
+  while (cause) {
+    const c = cause as Error;
+    process.stderr.write(`  caused by: ${c.message ?? String(c)}\n`);
+    cause = (c as { cause?: unknown }).cause;
+  }
+}
+
+export const jsonFlag = {
+  json: Flags.boolean({ description: 'print machine-readable JSON', helpGroup: 'GLOBAL' }),
+};

@@ -1,0 +1,52 @@
+import { Args } from '@oclif/core';
+import { jsonFlag, MlvCommand } from '../base.js';
+import { status, type StatusEntry } from '../../core/api/status.js';
+
+export default class Status extends MlvCommand {
+  static override summary = 'Show which tracked data differs from its pointers, and what the cache lacks';
+  static override description =
+    'For each pointer: unchanged, modified, deleted, or not in cache; for folders, the files added, modified or deleted inside. Always exits 0 when it could check.';
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status data/images --json'];
+  static override strict = false;
+  static override args = { targets: Args.string({ description: 'tracked paths or pointer files (default: all)' }) };
+  static override flags = { ...jsonFlag };
+
+  async run(): Promise<void> {
+    const { argv } = await this.parseWithGlobals(Status);
+    const repo = this.openRepo();
+    const entries = await status(repo, argv, { reporter: this.reporter() });
+    if (this.globalFlags.json) {
+      this.printJson(entries);
+      return;
+    }
+    if (entries.length === 0) {
+      this.say('Nothing is tracked yet. Track data with `mlv add <path>`.');
+      return;
+    }
+    const dirty = entries.filter((e) => e.state !== 'unchanged');
+    if (dirty.length === 0) {
+      this.say(`Data and pointers are up to date (${entries.length} tracked).`);
+      return;
+    }
+    for (const e of dirty) this.printEntry(e);
+  }
+
+  private printEntry(e: StatusEntry): void {
+    const label: Record<StatusEntry['state'], string> = {
+      unchanged: 'unchanged',
+      modified: 'modified',
+      deleted: e.inCache ? 'deleted (restore with `mlv checkout`)' : 'deleted, and not in cache (`mlv pull` fetches it)',
+      'not-in-cache': 'not in cache (`mlv commit` stores it, or `mlv pull` fetches it)',
+    };
+    this.say(`${e.path}${e.kind === 'dir' ? '/' : ''}: ${label[e.state]}`);
+    if (e.changes) {
+      const show = (kind: string, list: string[]) => {
+        for (const p of list.slice(0, 50)) this.say(`    ${kind} ${p}`);
+        if (list.length > 50) this.say(`    … and ${list.length - 50} more ${kind.trim()}`);
+      };
+      show('added:   ', e.changes.added);
+      show('modified:', e.changes.modified);
+      show('deleted: ', e.changes.deleted);
+    }
+  }
+}

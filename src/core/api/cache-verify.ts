@@ -1,0 +1,76 @@
+/**
+ * `mlv cache verify [--repair]`: rehash every object in the cache and report those whose bytes do not
+ * match their oid (bit rot, a tool that wrote through a hard link, a bad disk). With `repair`, bad
+ * objects are moved aside to `<cache>/quarantine/` so they are never served again; `mlv pull` or
+ * `mlv add` then restores good copies. Stale temp files left by killed processes are cleaned too.
+ */
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
+import { withLock } from '../workspace/lock.js';
+import type { Repo } from '../workspace/repo.js';
+import { warmHasher } from '../objects/hash.js';
+
+export interface CacheVerifyResult {
+  checked: number;
+  bytes: number;
+  bad: { oid: string; actual: string; quarantinedTo?: string }[];
+  /** Stale temp files removed. */
+  tempsRemoved: number;
+}
+
+export async function cacheVerify(repo: Repo, opts: { repair?: boolean; reporter?: Reporter } = {}): Promise<CacheVerifyResult> {
+  return withLock(repo.tmpDir, `mlv cache verify${opts.repair ? ' --repair' : ''}`, repo.config.core.lockTimeout, async () => {
+    const store = repo.store;
+    await warmHasher(store.algo);
+    const oids: string[] = [];
+    for await (const oid of store.list()) oids.push(oid);
+    let totalBytes = 0;
+    for (const oid of oids) totalBytes += statSync(store.path(oid)).size;
+    const ticker = new ProgressTicker(opts.reporter ?? silentReporter, 'verifying', oids.length, totalBytes);
+    const result: CacheVerifyResult = { checked: 0, bytes: 0, bad: [], tempsRemoved: 0 };
+    for (const oid of oids) {
+      const actual = await store.rehash(oid, (n) => ticker.addBytes(n));
+      if (actual === undefined) continue;
+      result.checked++;
+      result.bytes += statSync(store.path(oid)).size;
+      if (actual !== oid) {
+        const bad: CacheVerifyResult['bad'][number] = { oid, actual };
+        if (opts.repair) bad.quarantinedTo = await store.quarantine(oid);
+        result.bad.push(bad);
+      }
+      ticker.tick(1);
+    }
+    ticker.end();
+    result.tempsRemoved = removeStaleTemps(store.tmpDir) + removeStaleTemps(join(repo.tmpDir, 'staging'));
+    return result;
+  });
+}
+
+/** Temp files of processes that are gone (we hold the repo lock, so no mlv of this repo is writing). */
+function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const pid = Number(name.split(/[.-]/)[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    if (pid === process.pid) continue;
+    rmSync(join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * `mlv checkout`: make the workspace match the pointers, touching only what differs.
+ *
+ * Never loses data (DESIGN §6): the whole plan is made first, and if any file that would be overwritten
+ * or deleted holds content the cache does not have, nothing is changed and the paths are listed;
+ * `force` is the explicit way to discard them. Copies are verified against their oid while copying.
+ */
+import { lstatSync, readFileSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { MlvError } from '../errors.js';
+import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
+import { hashFile, warmHasher, hashBytesSync } from '../objects/hash.js';
+import { hexOf } from '../objects/oid.js';
+import { SMALL_OBJECT } from '../objects/store.js';
+import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
+import { Linker } from '../workspace/link.js';
+import { withLock } from '../workspace/lock.js';
+import type { Repo } from '../workspace/repo.js';
+import { readTreeFlat, type FileInfo } from '../workspace/snapshot.js';
+import { StatIndex } from '../workspace/stat-index.js';
+import { cacheLinkTarget, walkDir } from '../workspace/walk.js';
+
+export interface CheckoutOptions {
+  force?: boolean;
+  /** Re-materialise every file with the current `cache.link` preference, even unchanged ones. */
+  relink?: boolean;
+  reporter?: Reporter;
+  cwd?: string;
+}
+
+export interface CheckoutResult {
+  /** Files written into the workspace. */
+  restored: number;
+  /** Files and links deleted (their content is in the cache, or `force`). */
+  deleted: number;
+  /** Files left alone because they already matched. */
+  unchanged: number;
+  /** Artifacts (or files in folders) that could not be restored because the cache lacks their objects. */
+  missing: { path: string; oid: string }[];
+  /** Paths whose local changes were discarded (only with `force`). */
+  discarded: string[];
+  bytes: number;
+}
+
+interface Restore {
+  rel: string;
+  hex: string;
+  size: number;
+  exec: boolean;
+}
+
+interface Plan {
+  deletes: string[];
+  rmdirs: string[];
+  mkdirs: string[];
+  restores: Restore[];
+  chmods: { rel: string; exec: boolean }[];
+  conflicts: string[];
+  missing: { path: string; oid: string }[];
+  unchanged: number;
+}
+
+export async function checkout(repo: Repo, targets: string[] = [], opts: CheckoutOptions = {}): Promise<CheckoutResult> {
+  const reporter = opts.reporter ?? silentReporter;
+  const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
+  return withLock(repo.tmpDir, `mlv checkout ${targets.join(' ')}`.trim(), repo.config.core.lockTimeout, async () => {
+    const index = StatIndex.load(repo.tmpDir, repo.store.algo);
+    await warmHasher(repo.store.algo);
+    try {
+      const planner = new Planner(repo, index, opts.relink ?? false);
+      for (const a of artifacts) await planner.planArtifact(a);
+      const plan = planner.plan;
+      if (plan.conflicts.length > 0 && !opts.force) {
+        const list = plan.conflicts.slice(0, 20).map((p) => `  ${p}`).join('\n');
+        throw new MlvError(
+          'CHECKOUT_CONFLICT',
+          `checkout would overwrite or delete ${plan.conflicts.length} path(s) whose content is not in the cache:\n${list}${plan.conflicts.length > 20 ? '\n  …' : ''}`,
+          {
+            hint: 'record them with `mlv add`/`mlv commit` first, or pass --force to discard those changes',
+            details: { paths: plan.conflicts },
+          },
+        );
+      }
+      return await execute(repo, index, plan, reporter, opts.force ? plan.conflicts : []);
+    } finally {
+      index.save();
+    }
+  });
+}
+
+class Planner {
+  readonly plan: Plan = { deletes: [], rmdirs: [], mkdirs: [], restores: [], chmods: [], conflicts: [], missing: [], unchanged: 0 };
+  private readonly objectsDir: string;
+
+  constructor(
+    private readonly repo: Repo,
+    private readonly index: StatIndex,
+    private readonly relink: boolean,
+  ) {
+    this.objectsDir = `${repo.store.root}/objects/${repo.store.algo}`;
+  }
+
+  /** The hash of the workspace file at `rel` (stat index first), or undefined when it is not a file. */
+  private async currentHex(rel: string, st: Stats): Promise<string | undefined> {
+    const abs = `${this.repo.root}/${rel}`;
+    if (st.isSymbolicLink()) return cacheLinkTarget(abs, this.objectsDir)?.hex;
+    if (!st.isFile()) return undefined;
+    const known = this.index.lookup(rel, st);
+    if (known) return known;
+    let hex: string;
+    if (st.size <= SMALL_OBJECT) hex = hashBytesSync(this.repo.store.algo, readFileSync(abs));
+    else hex = (await hashFile(this.repo.store.algo, abs)).hex;
+    this.index.record(rel, st, hex);
+    return hex;
+  }
+
+  /** Whether replacing the workspace entry at `rel` loses nothing (its content is in the cache). */
+  private async safeToReplace(rel: string, st: Stats): Promise<boolean> {
+    const hex = await this.currentHex(rel, st);
+    return hex !== undefined && this.repo.store.hasSync(this.repo.store.oid(hex));
+  }
+
+  /** Plans removing everything at `rel` (a file, link or folder) that is in the way. */
+  private async planRemoval(rel: string, st: Stats): Promise<void> {
+    if (!st.isDirectory()) {
+      if (await this.safeToReplace(rel, st)) this.plan.deletes.push(rel);
+      else {
+        this.plan.conflicts.push(rel);
+        this.plan.deletes.push(rel);
+      }
+      return;
+    }
+    const walk = walkDir(`${this.repo.root}/${rel}`, { cacheObjectsDir: this.objectsDir });
+    for (const [sub, fst] of walk.files) await this.planRemoval(`${rel}/${sub}`, fst);
+    for (const sub of walk.cacheLinks.keys()) this.plan.deletes.push(`${rel}/${sub}`);
+    for (const sub of [...walk.symlinks, ...walk.special, ...walk.badNames.map((b) => b.path)]) {
+      this.plan.conflicts.push(`${rel}/${sub}`);
+      this.plan.deletes.push(`${rel}/${sub}`);
+    }
+    for (const d of walk.dirs) this.plan.rmdirs.push(`${rel}/${d}`);
+    this.plan.rmdirs.push(rel);
+  }
+
+  async planArtifact(a: Artifact): Promise<void> {
+    if (a.pointer.kind === 'file') await this.planFile(a);
+    else await this.planDir(a);
+  }
+
+  private async planFile(a: Artifact): Promise<void> {
+    const want: Restore = { rel: a.dataRel, hex: hexOf(a.pointer.oid), size: a.pointer.size, exec: a.pointer.exec === true };
+    if (!this.repo.store.hasSync(a.pointer.oid)) {
+      this.plan.missing.push({ path: a.dataRel, oid: a.pointer.oid });
+      return;
+    }
+    await this.planEntry(want);
+  }
+
+  /** Plans one wanted file against whatever the workspace has at its path. */
+  private async planEntry(want: Restore, st = lstatOrUndefined(`${this.repo.root}/${want.rel}`)): Promise<void> {
+    if (!st) {
+      this.plan.restores.push(want);
+      return;
+    }
+    if (st.isDirectory()) {
+      await this.planRemoval(want.rel, st);
+      this.plan.restores.push(want);
+      return;
+    }
+    const hex = await this.currentHex(want.rel, st);
+    if (hex === want.hex) {
+      if (this.relink) this.plan.restores.push(want);
+      else {
+        if (st.isFile() && ((st.mode & 0o111) !== 0) !== want.exec && (st.mode & 0o200) !== 0) this.plan.chmods.push({ rel: want.rel, exec: want.exec });
+        this.plan.unchanged++;
+      }
+      return;
+    }
+    if (hex === undefined || !this.repo.store.hasSync(this.repo.store.oid(hex))) this.plan.conflicts.push(want.rel);
+    this.plan.restores.push(want);
+  }
+
+  private async planDir(a: Artifact): Promise<void> {
+    let tree: { fileInfos: Map<string, FileInfo>; dirs: string[] };
+    try {
+      tree = await readTreeFlat(this.repo, hexOf(a.pointer.oid));
+    } catch (err) {
+      if (err instanceof MlvError && (err.code === 'OBJECT_MISSING' || err.code === 'OBJECT_CORRUPT')) {
+        this.plan.missing.push({ path: a.dataRel, oid: a.pointer.oid });
+        return;
+      }
+      throw err;
+    }
+    const root = a.dataRel;
+    const abs = `${this.repo.root}/${root}`;
+    const st = lstatOrUndefined(abs);
+    const present = await this.repo.store.presentSet([...tree.fileInfos.values()].map((f) => this.repo.store.oid(f.hex)));
+    const wanted = new Map<string, FileInfo>();
+    for (const [rel, info] of tree.fileInfos) {
+      if (present.has(this.repo.store.oid(info.hex))) wanted.set(rel, info);
+      else this.plan.missing.push({ path: `${root}/${rel}`, oid: this.repo.store.oid(info.hex) });
+    }
+    if (st && !st.isDirectory()) {
+      await this.planRemoval(root, st);
+    }
+    if (!st || !st.isDirectory()) {
+      this.plan.mkdirs.push(root, ...tree.dirs.map((d) => `${root}/${d}`));
+      for (const [rel, info] of wanted) this.plan.restores.push({ rel: `${root}/${rel}`, hex: info.hex, size: info.size, exec: info.exec });
+      return;
+    }
+    const walk = walkDir(abs, { cacheObjectsDir: this.objectsDir });
+    const wantedDirs = new Set(tree.dirs);
+    // Workspace entries the tree does not have: delete when their content is safe.
+    for (const [rel, fst] of walk.files) {
+      if (!tree.fileInfos.has(rel)) await this.planRemoval(`${root}/${rel}`, fst);
+    }
+    for (const rel of walk.cacheLinks.keys()) if (!tree.fileInfos.has(rel)) this.plan.deletes.push(`${root}/${rel}`);
+    for (const rel of [...walk.symlinks, ...walk.special, ...walk.badNames.map((b) => b.path)]) {
+      this.plan.conflicts.push(`${root}/${rel}`);
+      this.plan.deletes.push(`${root}/${rel}`);
+    }
+    for (const d of walk.dirs) if (!wantedDirs.has(d)) this.plan.rmdirs.push(`${root}/${d}`);
+    const have = new Set(walk.dirs);
+    for (const d of tree.dirs) if (!have.has(d)) this.plan.mkdirs.push(`${root}/${d}`);
+    // Wanted files: compare with what is there.
+    for (const [rel, info] of wanted) {
+      const want: Restore = { rel: `${root}/${rel}`, hex: info.hex, size: info.size, exec: info.exec };
+      const fst = walk.files.get(rel) ?? (walk.cacheLinks.has(rel) ? lstatSync(`${abs}/${rel}`) : undefined);
+      if (fst) await this.planEntry(want, fst);
+      else if (have.has(rel)) await this.planEntry(want);
+      else this.plan.restores.push(want);
+    }
+  }
+}
+
+function lstatOrUndefined(abs: string): Stats | undefined {
+  try {
+    return lstatSync(abs);
+  } catch {
+    return undefined;
+  }
+}
+
+function depth(p: string): number {
+  return p.split('/').length;
+}
+
+async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Reporter, discarded: string[]): Promise<CheckoutResult> {
+  const root = repo.root;
+  const result: CheckoutResult = { restored: 0, deleted: 0, unchanged: plan.unchanged, missing: plan.missing, discarded, bytes: 0 };
+  for (const rel of new Set(plan.deletes)) {
+    const abs = `${root}/${rel}`;
+    try {
+      unlinkSync(abs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR' || code === 'EPERM') rmSync(abs, { recursive: true, force: true });
+      else if (code !== 'ENOENT') throw err;
+    }
+    index.forget(rel);
+    result.deleted++;
+  }
+  for (const rel of [...new Set(plan.rmdirs)].sort((a, b) => depth(b) - depth(a))) {
+    try {
+      rmdirSync(`${root}/${rel}`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw err;
+    }
+  }
+  const linker = new Linker(repo.store, repo.config.cache.link, `${repo.tmpDir}/staging`);
+  for (const rel of plan.mkdirs) await linker.mkdirp(`${root}/${rel}`);
+  const totalBytes = plan.restores.reduce((n, r) => n + r.size, 0);
+  const ticker = new ProgressTicker(reporter, 'checking out', plan.restores.length, totalBytes);
+  const failures: { path: string; error: MlvError }[] = [];
+  for (const r of plan.restores) {
+    const abs = `${root}/${r.rel}`;
+    const oid = repo.store.oid(r.hex);
+    const st = lstatOrUndefined(abs);
+    if (st?.isDirectory()) rmSync(abs, { recursive: true, force: true });
+    try {
+      await linker.materialize(oid, r.size, abs, r.exec, (n) => ticker.addBytes(n));
+    } catch (err) {
+      if (err instanceof MlvError && err.code === 'OBJECT_CORRUPT') {
+        failures.push({ path: r.rel, error: err });
+        continue;
+      }
+      throw err;
+    }
+    const after = lstatSync(abs);
+    if (after.isFile()) index.record(r.rel, after, r.hex);
+    result.restored++;
+    result.bytes += r.size;
+    ticker.tick(1);
+  }
+  ticker.end();
+  for (const c of plan.chmods) {
+    const abs = `${root}/${c.rel}`;
+    const mode = lstatSync(abs).mode & 0o777;
+    chmodSync(abs, c.exec ? mode | ((mode & 0o444) >> 2) : mode & ~0o111);
+  }
+  if (failures.length > 0) {
+    throw new MlvError(
+      'OBJECT_CORRUPT',
+      `${failures.length} file(s) were not restored because their cache objects are corrupt:\n${failures
+        .slice(0, 20)
+        .map((f) => `  ${f.path}: ${f.error.message}`)
+        .join('\n')}`,
+      { hint: 'run `mlv cache verify --repair`, then restore the objects with `mlv pull` (or `mlv add` from a good copy)', details: { paths: failures.map((f) => f.path) } },
+    );
+  }
+  return result;
+}

@@ -1,0 +1,117 @@
+/**
+ * `mlv status`: for each tracked artifact, whether the workspace matches its pointer (unchanged,
+ * modified, deleted) and whether the cache holds its content; for folders, which files inside were
+ * added, modified or deleted. Read-only: it never takes the lock (it may refresh the stat index).
+ */
+import { existsSync, lstatSync } from 'node:fs';
+import { silentReporter, type Reporter } from '../events.js';
+import { hexOf } from '../objects/oid.js';
+import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
+import type { Repo } from '../workspace/repo.js';
+import { readTreeFlat, snapshotDir, snapshotFile, type FileInfo, type SnapshotContext } from '../workspace/snapshot.js';
+import { StatIndex } from '../workspace/stat-index.js';
+import { cacheLinkTarget } from '../workspace/walk.js';
+
+export type ArtifactState = 'unchanged' | 'modified' | 'deleted' | 'not-in-cache';
+
+export interface FolderChanges {
+  added: string[];
+  modified: string[];
+  deleted: string[];
+}
+
+export interface StatusEntry {
+  path: string;
+  pointer: string;
+  kind: 'file' | 'dir';
+  state: ArtifactState;
+  /** Whether the cache holds everything the pointer names. */
+  inCache: boolean;
+  /** Folders: file-level changes (when the previous tree is in the cache). */
+  changes?: FolderChanges;
+}
+
+export interface StatusOptions {
+  reporter?: Reporter;
+  cwd?: string;
+}
+
+export async function status(repo: Repo, targets: string[] = [], opts: StatusOptions = {}): Promise<StatusEntry[]> {
+  const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
+  const index = StatIndex.load(repo.tmpDir, repo.store.algo);
+  const ctx: SnapshotContext = { repo, index, reporter: opts.reporter ?? silentReporter };
+  const entries: StatusEntry[] = [];
+  try {
+    for (const a of artifacts) entries.push(await artifactStatus(ctx, a));
+  } finally {
+    index.save();
+  }
+  return entries.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
+
+async function artifactStatus(ctx: SnapshotContext, a: Artifact): Promise<StatusEntry> {
+  const { repo } = ctx;
+  const store = repo.store;
+  const base = { path: a.dataRel, pointer: a.pointerRel, kind: a.pointer.kind };
+  const abs = `${repo.root}/${a.dataRel}`;
+  const exists = existsSync(abs) || isLink(abs);
+  if (a.pointer.kind === 'file') {
+    const inCache = store.hasSync(a.pointer.oid);
+    if (!exists) return { ...base, state: 'deleted', inCache };
+    const st = lstatSync(abs);
+    let hex: string | undefined;
+    let exec = false;
+    if (st.isSymbolicLink()) hex = cacheLinkTarget(abs, `${store.root}/objects/${store.algo}`)?.hex;
+    else if (st.isFile()) {
+      const snap = await snapshotFile(ctx, a.dataRel);
+      hex = snap.hex;
+      exec = snap.exec;
+    }
+    const same = hex === hexOf(a.pointer.oid) && exec === (a.pointer.exec === true);
+    if (!same) return { ...base, state: 'modified', inCache };
+    return { ...base, state: inCache ? 'unchanged' : 'not-in-cache', inCache };
+  }
+  // A folder: compare the workspace tree with the pointer's tree.
+  let stored: { fileInfos: Map<string, FileInfo>; dirs: string[]; treeHexes: string[] } | undefined;
+  try {
+    stored = await readTreeFlat(repo, hexOf(a.pointer.oid));
+  } catch {
+    stored = undefined;
+  }
+  let inCache = false;
+  if (stored) {
+    const needed = [...stored.fileInfos.values()].map((f) => store.oid(f.hex));
+    const present = await store.presentSet(needed);
+    inCache = present.size === new Set(needed).size;
+  }
+  if (!exists) return { ...base, state: 'deleted', inCache };
+  if (!lstatSync(abs).isDirectory()) return { ...base, state: 'modified', inCache };
+  const snap = await snapshotDir(ctx, a.dataRel);
+  if (store.oid(snap.hex) === a.pointer.oid) return { ...base, state: inCache ? 'unchanged' : 'not-in-cache', inCache };
+  const entry: StatusEntry = { ...base, state: 'modified', inCache };
+  if (stored) entry.changes = diffFlat(stored.fileInfos, snap.fileInfos);
+  return entry;
+}
+
+function isLink(abs: string): boolean {
+  try {
+    return lstatSync(abs).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** File-level differences between two flat folder listings. */
+export function diffFlat(before: Map<string, FileInfo>, after: Map<string, FileInfo>): FolderChanges {
+  const changes: FolderChanges = { added: [], modified: [], deleted: [] };
+  for (const [rel, info] of after) {
+    const old = before.get(rel);
+    if (!old) changes.added.push(rel);
+    else if (old.hex !== info.hex || old.exec !== info.exec) changes.modified.push(rel);
+  }
+  for (const rel of before.keys()) if (!after.has(rel)) changes.deleted.push(rel);
+  changes.added.sort();
+  changes.modified.sort();
+  changes.deleted.sort();
+  return changes;
+}

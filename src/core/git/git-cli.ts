@@ -1,0 +1,56 @@
+/**
+ * Questions about the work tree that the `git` binary answers fastest: which paths Git tracks, and where
+ * pointer files are (Git skips the ignored data folders, so a 100k-file dataset is never walked just to
+ * find pointers). History (revisions, tags) is read through isomorphic-git elsewhere in this folder.
+ */
+import { execFile } from 'node:child_process';
+import { MlvError } from '../errors.js';
+
+export function runGit(root: string, args: string[], opts: { input?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', args, { cwd: root, maxBuffer: 1 << 30, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'ENOENT') {
+          reject(new MlvError('GIT_MISSING', 'the `git` command was not found', { hint: 'install Git and make sure it is on PATH' }));
+          return;
+        }
+        reject(new MlvError('GIT_FAILED', `git ${args[0]} failed: ${String(stderr).trim() || e.message}`, { cause: err }));
+        return;
+      }
+      resolve(stdout);
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+function splitZ(out: string): string[] {
+  return out.split('\0').filter((s) => s.length > 0);
+}
+
+/** Repo-relative paths that Git tracks at or below each of `paths`. */
+export async function gitTrackedPaths(root: string, paths: string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const out = await runGit(root, ['ls-files', '-z', '--cached', '--full-name', '--', ...paths.map(literal)]);
+  return splitZ(out);
+}
+
+/**
+ * Pointer files (`*.mlv`) in the work tree: tracked ones and untracked ones that are not ignored,
+ * optionally limited to `under` (repo-relative paths). Tracked pointers deleted from disk are included;
+ * callers check existence.
+ */
+export async function gitPointerFiles(root: string, under: string[] = []): Promise<string[]> {
+  const specs = under.length === 0 ? [':(glob)**/*.mlv'] : under.map((u) => `:(glob)${globEscape(u)}/**/*.mlv`);
+  const out = await runGit(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name', '--', ...specs]);
+  return [...new Set(splitZ(out))].sort();
+}
+
+/** A pathspec that matches `p` literally (no glob magic). */
+function literal(p: string): string {
+  return `:(literal)${p}`;
+}
+
+function globEscape(p: string): string {
+  return p.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,107 @@
+/**
+ * Tracked artifacts: each pointer file `<dir>/<name>.mlv` and the data path it describes. Also resolves
+ * the paths users type (relative to where they stand) to repo-relative paths, refusing paths outside the
+ * repo or inside `.git` / `.mlv`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { MlvError } from '../errors.js';
+import { gitPointerFiles } from '../git/git-cli.js';
+import { parsePointer, POINTER_SUFFIX, type Pointer } from '../objects/pointer.js';
+import type { Repo } from './repo.js';
+
+export interface Artifact {
+  /** Repo-relative path of the pointer file. */
+  pointerRel: string;
+  /** Repo-relative path of the data the pointer describes. */
+  dataRel: string;
+  pointer: Pointer;
+  /** The pointer file's text (kept so a rewrite preserves comments and unknown keys). */
+  pointerText: string;
+}
+
+/** Converts a user-typed path (relative to `cwd`) to a repo-relative POSIX path, validating it. */
+export function toRepoPath(repo: Repo, userPath: string, cwd = process.cwd()): string {
+  const abs = resolve(cwd, userPath);
+  const rel = relative(repo.root, abs);
+  if (rel === '') {
+    throw new MlvError('TARGET_IS_REPO_ROOT', `'${userPath}' is the repository root; name files or folders inside it`, { exitCode: 2 });
+  }
+  if (rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
+    throw new MlvError('TARGET_OUTSIDE_REPO', `'${userPath}' is outside the repository ${repo.root}`, {
+      hint: 'mlv only tracks paths inside the Git work tree it runs in; copy or move the data into the repo first',
+      exitCode: 2,
+    });
+  }
+  const posixRel = rel.split(sep).join('/');
+  const first = posixRel.split('/')[0];
+  if (first === '.git' || first === '.mlv') {
+    throw new MlvError('TARGET_INTERNAL', `'${userPath}' is inside ${first}/, which mlv and Git manage themselves`, { exitCode: 2 });
+  }
+  return posixRel;
+}
+
+export function pointerRelFor(dataRel: string): string {
+  return dataRel + POINTER_SUFFIX;
+}
+
+export function dataRelFor(pointerRel: string, pointer: Pointer): string {
+  const dir = posix.dirname(pointerRel);
+  return dir === '.' ? pointer.path : `${dir}/${pointer.path}`;
+}
+
+/** Reads and validates one pointer file. */
+export function readArtifact(repo: Repo, pointerRel: string): Artifact {
+  const text = readFileSync(`${repo.root}/${pointerRel}`, 'utf8');
+  const pointer = parsePointer(text, pointerRel);
+  return { pointerRel, dataRel: dataRelFor(pointerRel, pointer), pointer, pointerText: text };
+}
+
+/**
+ * Every tracked artifact in the work tree (or below `under`). Pointer-looking files that lie inside a
+ * tracked folder are data, not pointers, and are skipped.
+ */
+export async function listArtifacts(repo: Repo, under: string[] = []): Promise<Artifact[]> {
+  const files = (await gitPointerFiles(repo.root, under)).filter((f) => existsSync(`${repo.root}/${f}`));
+  const artifacts = files.map((f) => readArtifact(repo, f));
+  const dirs = artifacts.filter((a) => a.pointer.kind === 'dir').map((a) => a.dataRel + '/');
+  return artifacts.filter((a) => !dirs.some((d) => a.pointerRel.startsWith(d)));
+}
+
+/** The artifact whose data contains `rel` (its own path or a path inside its folder). */
+export function artifactContaining(artifacts: Artifact[], rel: string): Artifact | undefined {
+  return artifacts.find((a) => a.dataRel === rel || (a.pointer.kind === 'dir' && rel.startsWith(a.dataRel + '/')));
+}
+
+/**
+ * Resolves targets of commands that act on tracked artifacts (status, commit, checkout, remove…).
+ * A target can be a pointer file, a tracked path, a path inside a tracked folder, or a folder holding
+ * pointers. No targets means every artifact.
+ */
+export async function resolveArtifacts(repo: Repo, targets: string[], cwd = process.cwd()): Promise<Artifact[]> {
+  const all = await listArtifacts(repo);
+  if (targets.length === 0) return all;
+  const chosen = new Map<string, Artifact>();
+  for (const t of targets) {
+    const rel = toRepoPath(repo, t, cwd);
+    const byPointer = all.find((a) => a.pointerRel === rel);
+    const containing = byPointer ?? artifactContaining(all, rel);
+    if (containing) {
+      chosen.set(containing.pointerRel, containing);
+      continue;
+    }
+    const below = all.filter((a) => a.pointerRel.startsWith(rel + '/'));
+    if (below.length > 0) {
+      for (const a of below) chosen.set(a.pointerRel, a);
+      continue;
+    }
+    if (rel.endsWith(POINTER_SUFFIX) && existsSync(`${repo.root}/${rel}`)) {
+      chosen.set(rel, readArtifact(repo, rel)); // an ignored or otherwise unlisted pointer file
+      continue;
+    }
+    throw new MlvError('NOT_TRACKED', `'${t}' is not tracked by mlv (no ${pointerRelFor(rel)} pointer)`, {
+      hint: 'run `mlv status` to see what is tracked, or `mlv add` to start tracking it',
+    });
+  }
+  return [...chosen.values()];
+}

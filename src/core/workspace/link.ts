@@ -1,0 +1,155 @@
+/**
+ * Materialising cache objects in the workspace per `cache.link` (DESIGN §6): an ordered preference of
+ * reflink, hardlink, symlink, copy. Every file is staged under a temp name and renamed into place, so a
+ * crash never leaves a half-written workspace file. Copies (and reflink clones) are verified against
+ * their oid while they are made; a mismatch is an error and nothing is placed.
+ *
+ * Executable files are always reflinked or copied: a hard or symbolic link would share the cache
+ * object's read-only, non-executable mode.
+ */
+import { chmodSync, constants, readFileSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CorruptObjectError, systemError } from '../errors.js';
+import { hashBytesSync, hashFile } from '../objects/hash.js';
+import { copyAndHash, SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
+import { hexOf } from '../objects/oid.js';
+import type { LinkMode } from './config.js';
+
+export class Linker {
+  private readonly works = new Map<LinkMode, boolean>();
+  private counter = 0;
+  private readonly knownDirs = new Set<string>();
+
+  /** @param stagingDir a folder on the workspace's file system for temp files (`.mlv/tmp/staging`). */
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly modes: LinkMode[],
+    private readonly stagingDir: string,
+  ) {}
+
+  private stagingPath(): string {
+    if (!this.knownDirs.has(this.stagingDir)) {
+      mkdirSync(this.stagingDir, { recursive: true });
+      this.knownDirs.add(this.stagingDir);
+    }
+    return join(this.stagingDir, `${process.pid}-${++this.counter}`);
+  }
+
+  ensureParent(dest: string): void {
+    const dir = dirname(dest);
+    if (this.knownDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+
+  /** Places object `oid` at `dest` (replacing any file there); returns the link mode used. */
+  async materialize(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<LinkMode> {
+    this.ensureParent(dest);
+    for (const mode of this.modes) {
+      if (this.works.get(mode) === false) continue;
+      if (exec && (mode === 'hardlink' || mode === 'symlink')) continue;
+      const ok = await this.tryMode(mode, oid, size, dest, exec, onBytes);
+      if (ok) return mode;
+    }
+    await this.copy(oid, size, dest, exec, onBytes);
+    return 'copy';
+  }
+
+  private async tryMode(mode: LinkMode, oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<boolean> {
+    const src = this.store.path(oid);
+    if (mode === 'copy') {
+      await this.copy(oid, size, dest, exec, onBytes);
+      return true;
+    }
+    const tmp = this.stagingPath();
+    try {
+      if (mode === 'reflink') {
+        await copyFile(src, tmp, constants.COPYFILE_FICLONE_FORCE);
+        const { hex } = await hashFile(this.store.algo, tmp, onBytes);
+        if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
+        await chmod(tmp, exec ? 0o755 : 0o644);
+      } else if (mode === 'hardlink') {
+        await link(src, tmp);
+        onBytes?.(size);
+      } else {
+        await symlink(src, tmp);
+        onBytes?.(size);
+      }
+      await this.placeStaged(tmp, dest);
+      this.works.set(mode, true);
+      return true;
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      if (err instanceof CorruptObjectError) throw err;
+      // Out of space is real; anything else means this mode does not work here (no reflink support,
+      // cache on another file system, links not permitted): fall through to the next preference.
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw systemError(err, 'writing', dest);
+      this.works.set(mode, false);
+      return false;
+    }
+  }
+
+  /** Renames a staged file over `dest`; across file systems, stages again beside `dest`. */
+  private async placeStaged(tmp: string, dest: string): Promise<void> {
+    try {
+      await rename(tmp, dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      const beside = `${dest}.mlv-tmp-${process.pid}`;
+      await copyFile(tmp, beside);
+      await rm(tmp, { force: true });
+      await rename(beside, dest);
+    }
+  }
+
+  private async copy(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<void> {
+    const mode = exec ? 0o755 : 0o644;
+    if (size <= SMALL_OBJECT) {
+      this.copySmallSync(oid, dest, mode);
+      onBytes?.(size);
+      return;
+    }
+    const tmp = this.stagingPath();
+    try {
+      const { hex } = await copyAndHash(this.store.algo, this.store.path(oid), tmp, onBytes, { mode, fsync: false });
+      if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
+      await chmod(tmp, mode); // the umask may have masked bits at creation
+      await this.placeStaged(tmp, dest);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw systemError(err, 'restoring', dest);
+    }
+  }
+
+  /** Small files: read whole, hash, write, rename — synchronous, the fastest path for 100k tiny files. */
+  private copySmallSync(oid: string, dest: string, mode: number): void {
+    let data: Buffer;
+    try {
+      data = readFileSync(this.store.path(oid));
+    } catch (err) {
+      throw systemError(err, 'reading object', oid);
+    }
+    const hex = hashBytesSync(this.store.algo, data);
+    if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
+    const tmp = this.stagingPath();
+    try {
+      writeFileSync(tmp, data, { mode, flag: 'wx' });
+      if ((mode & 0o111) !== 0) chmodSync(tmp, mode); // the umask may have masked the exec bits
+      renameSync(tmp, dest);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'EXDEV') {
+        writeFileSync(dest, data, { mode });
+        return;
+      }
+      throw systemError(err, 'restoring', dest);
+    }
+  }
+
+  /** Creates a folder (and parents). */
+  async mkdirp(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The stat index (DESIGN §6): repo-relative path → (device, inode, mtime, size) → content hash, so that
+ * unchanged files are never rehashed by add, commit, status or checkout. It lives in `.mlv/tmp/` and
+ * deleting it only costs time.
+ *
+ * Racy-clean guard (as Git does): an entry is trusted only when the file's mtime is older than the time
+ * the index was written. A file modified in the same timestamp tick as its indexing has the same stat
+ * but may have different bytes, so such entries are rehashed next time (and then become trusted).
+ *
+ * mtime is kept as Node's `mtimeMs` (a double with sub-microsecond resolution at today's dates): reading
+ * BigInt stats for true nanoseconds costs ~40% more per file, and the racy guard covers the gap.
+ */
+import { readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+
+type Entry = [dev: number, ino: number, mtimeMs: number, size: number, hex: string];
+
+interface IndexFile {
+  version: 1;
+  algo: string;
+  entries: Record<string, Entry>;
+}
+
+export class StatIndex {
+  private entries: Map<string, Entry>;
+  private dirty = false;
+  /** mtime of the index file when it was read; entries at or after it are racy. */
+  private writtenAtMs: number;
+
+  private constructor(
+    private readonly file: string,
+    private readonly algo: string,
+    entries: Map<string, Entry>,
+    writtenAtMs: number,
+  ) {
+    this.entries = entries;
+    this.writtenAtMs = writtenAtMs;
+  }
+
+  static load(tmpDir: string, algo: string): StatIndex {
+    const file = join(tmpDir, 'stat-index.json');
+    try {
+      const st = statSync(file);
+      const data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
+      if (data.version === 1 && data.algo === algo && data.entries && typeof data.entries === 'object') {
+        return new StatIndex(file, algo, new Map(Object.entries(data.entries)), st.mtimeMs);
+      }
+    } catch {
+      // Missing or unreadable: start empty (it only costs rehashing).
+    }
+    return new StatIndex(file, algo, new Map(), 0);
+  }
+
+  /** The hash recorded for `rel` if the file's stat still matches and the entry is not racy. */
+  lookup(rel: string, st: Stats): string | undefined {
+    const e = this.entries.get(rel);
+    if (!e) return undefined;
+    if (e[3] !== st.size || e[2] !== st.mtimeMs || e[1] !== st.ino || e[0] !== st.dev) return undefined;
+    if (st.mtimeMs >= this.writtenAtMs) return undefined;
+    return e[4];
+  }
+
+  /** Records the hash of `rel` as observed with stat `st` (taken before reading the bytes). */
+  record(rel: string, st: Stats, hex: string): void {
+    const e = this.entries.get(rel);
+    if (e && e[4] === hex && e[3] === st.size && e[2] === st.mtimeMs && e[1] === st.ino && e[0] === st.dev) return;
+    this.entries.set(rel, [st.dev, st.ino, st.mtimeMs, st.size, hex]);
+    this.dirty = true;
+  }
+
+  forget(rel: string): void {
+    if (this.entries.delete(rel)) this.dirty = true;
+  }
+
+  /** Forgets every entry at or below the folder `rel`. */
+  forgetUnder(rel: string): void {
+    const prefix = rel + '/';
+    for (const key of this.entries.keys()) {
+      if (key === rel || key.startsWith(prefix)) {
+        this.entries.delete(key);
+        this.dirty = true;
+      }
+    }
+  }
+
+  /** Writes the index atomically when something changed. Failures are ignored: the index is a cache. */
+  save(): void {
+    if (!this.dirty) return;
+    try {
+      mkdirSync(join(this.file, '..'), { recursive: true });
+      const data: IndexFile = { version: 1, algo: this.algo, entries: Object.fromEntries(this.entries) };
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(data));
+      renameSync(tmp, this.file);
+      this.writtenAtMs = statSync(this.file).mtimeMs;
+      this.dirty = false;
+    } catch {
+      // A full disk or read-only .mlv/tmp only means files are rehashed next time.
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Walks a tracked folder. This is the hot path of `status` and re-`add` on 100k-file datasets, so it is
+ * a plain synchronous readdir + lstat loop: measured on 20,000 files it takes about half the time of
+ * fast-glob with stats (fast-glob is used for glob targets, where its pattern matching is the point).
+ */
+import { readdirSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { nameProblem } from '../objects/tree.js';
+
+export interface WalkResult {
+  /** Folder-relative POSIX path → lstat (or stat, when following links) of each regular file. */
+  files: Map<string, Stats>;
+  /** Folder-relative paths of every sub-folder (so empty folders are kept). */
+  dirs: string[];
+  /** Symbolic links found (not followed). */
+  symlinks: string[];
+  /** Names that cannot be stored in a tree, with the reason. */
+  badNames: { path: string; problem: string }[];
+  /** Sockets, FIFOs, devices: not data. */
+  special: string[];
+  /** Symbolic links into the cache's objects (made by `cache.link: symlink`): path → object hex. */
+  cacheLinks: Map<string, { hex: string; st: Stats }>;
+}
+
+export function walkDir(absRoot: string, opts: { followSymlinks?: boolean; cacheObjectsDir?: string } = {}): WalkResult {
+  const result: WalkResult = { files: new Map(), dirs: [], symlinks: [], badNames: [], special: [], cacheLinks: new Map() };
+  const visited = new Set<string>();
+  const visit = (abs: string, rel: string): void => {
+    if (opts.followSymlinks) {
+      const st = statSync(abs);
+      const key = `${st.dev}:${st.ino}`;
+      if (visited.has(key)) return; // a link cycle
+      visited.add(key);
+    }
+    const entries = readdirSync(abs, { withFileTypes: true });
+    for (const d of entries) {
+      const name = d.name;
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      const childAbs = `${abs}/${name}`;
+      const problem = nameProblem(name);
+      if (problem) {
+        result.badNames.push({ path: childRel, problem });
+        continue;
+      }
+      if (d.isFile()) {
+        result.files.set(childRel, lstatSync(childAbs));
+      } else if (d.isDirectory()) {
+        result.dirs.push(childRel);
+        visit(childAbs, childRel);
+      } else if (d.isSymbolicLink()) {
+        const cached = opts.cacheObjectsDir ? cacheLinkTarget(childAbs, opts.cacheObjectsDir) : undefined;
+        if (cached) {
+          result.cacheLinks.set(childRel, cached);
+          continue;
+        }
+        if (!opts.followSymlinks) {
+          result.symlinks.push(childRel);
+          continue;
+        }
+        let st: Stats;
+        try {
+          st = statSync(childAbs);
+        } catch {
+          result.symlinks.push(childRel); // dangling
+          continue;
+        }
+        if (st.isFile()) result.files.set(childRel, st);
+        else if (st.isDirectory()) {
+          result.dirs.push(childRel);
+          visit(childAbs, childRel);
+        } else result.special.push(childRel);
+      } else {
+        result.special.push(childRel);
+      }
+    }
+  };
+  visit(absRoot, '');
+  return result;
+}
+
+/**
+ * When `abs` is a symbolic link to an object in the cache (`<objects>/<algo>/<xx>/<rest>`), the object's
+ * hex and the stat of the object; else undefined.
+ */
+export function cacheLinkTarget(abs: string, cacheObjectsDir: string): { hex: string; st: Stats } | undefined {
+  let target: string;
+  try {
+    target = readlinkSync(abs);
+  } catch {
+    return undefined;
+  }
+  const prefix = cacheObjectsDir.endsWith('/') ? cacheObjectsDir : cacheObjectsDir + '/';
+  if (!target.startsWith(prefix)) return undefined;
+  const parts = target.slice(prefix.length).split('/');
+  if (parts.length !== 3) return undefined;
+  try {
+    return { hex: parts[1]! + parts[2]!, st: statSync(target) };
+  } catch {
+    return undefined;
+  }
+}
