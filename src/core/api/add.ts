@@ -46,9 +46,11 @@ export async function add(repo: Repo, args: string[], opts: AddOptions = {}): Pr
   const cwd = opts.cwd ?? process.cwd();
   if (args.length === 0) throw new MlvError('USAGE', 'name at least one file or folder to add', { exitCode: 2 });
   const rels = [...new Set(await expandTargets(repo, args, cwd))];
-  const items = await validateAddTargets(repo, rels, opts.followSymlinks ?? false);
+  // The stat index is read before the lock so folders are listed and checked once; its entries are
+  // self-validating (a stat that no longer matches is ignored), so another writer cannot make them wrong.
+  const index = StatIndex.load(repo.tmpDir, repo.store.algo);
+  const items = await validateAddTargets(repo, rels, opts.followSymlinks ?? false, index);
   return withLock(repo.tmpDir, `mlv add ${args.join(' ')}`, repo.config.core.lockTimeout, async () => {
-    const index = StatIndex.load(repo.tmpDir, repo.store.algo);
     try {
       return await recordArtifacts(repo, index, items, { reporter, followSymlinks: opts.followSymlinks });
     } finally {
@@ -57,7 +59,7 @@ export async function add(repo: Repo, args: string[], opts: AddOptions = {}): Pr
   });
 }
 
-async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: boolean): Promise<RecordItem[]> {
+async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: boolean, index: StatIndex): Promise<RecordItem[]> {
   for (const rel of rels) {
     if (rel.endsWith(POINTER_SUFFIX)) {
       throw new MlvError('TARGET_IS_POINTER', `${rel} is an mlv pointer file; add the data it describes instead`, { exitCode: 2 });
@@ -118,7 +120,7 @@ async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: bo
       });
     }
     const item: RecordItem = { dataRel: rel, kind: isDir ? 'dir' : 'file', previous: previous as Artifact | undefined };
-    if (isDir) item.walk = walkTrackedDir(repo, abs, rel, followSymlinks);
+    if (isDir) item.walk = walkTrackedDir(repo, abs, rel, followSymlinks, index);
     items.push(item);
   }
   return items;

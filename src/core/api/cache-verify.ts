@@ -10,6 +10,7 @@ import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { warmHasher } from '../objects/hash.js';
+import { StatIndex } from '../workspace/stat-index.js';
 
 export interface CacheVerifyResult {
   checked: number;
@@ -42,6 +43,11 @@ export async function cacheVerify(repo: Repo, opts: { repair?: boolean; reporter
       ticker.tick(1);
     }
     ticker.end();
+    if (result.bad.some((b) => b.quarantinedTo)) {
+      const index = StatIndex.load(repo.tmpDir, store.algo);
+      index.clearComplete();
+      index.save();
+    }
     result.tempsRemoved = removeStaleTemps(store.tmpDir) + removeStaleTemps(join(repo.tmpDir, 'staging'));
     return result;
   });

@@ -19,6 +19,7 @@ export interface CommitOptions {
 
 export async function commit(repo: Repo, targets: string[] = [], opts: CommitOptions = {}): Promise<RecordResult[]> {
   const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
+  const index = StatIndex.load(repo.tmpDir, repo.store.algo);
   const items: RecordItem[] = [];
   const deleted: string[] = [];
   for (const a of artifacts) {
@@ -34,7 +35,7 @@ export async function commit(repo: Repo, targets: string[] = [], opts: CommitOpt
       });
     }
     const item: RecordItem = { dataRel: a.dataRel, kind: a.pointer.kind, previous: a };
-    if (isDir) item.walk = walkTrackedDir(repo, abs, a.dataRel);
+    if (isDir) item.walk = walkTrackedDir(repo, abs, a.dataRel, false, index);
     items.push(item);
   }
   if (deleted.length > 0 && targets.length > 0) {
@@ -43,7 +44,6 @@ export async function commit(repo: Repo, targets: string[] = [], opts: CommitOpt
     });
   }
   return withLock(repo.tmpDir, `mlv commit ${targets.join(' ')}`.trim(), repo.config.core.lockTimeout, async () => {
-    const index = StatIndex.load(repo.tmpDir, repo.store.algo);
     try {
       return await recordArtifacts(repo, index, items, { reporter: opts.reporter ?? silentReporter });
     } finally {

@@ -71,26 +71,39 @@ async function artifactStatus(ctx: SnapshotContext, a: Artifact): Promise<Status
     if (!same) return { ...base, state: 'modified', inCache };
     return { ...base, state: inCache ? 'unchanged' : 'not-in-cache', inCache };
   }
-  // A folder: compare the workspace tree with the pointer's tree.
-  let stored: { fileInfos: Map<string, FileInfo>; dirs: string[]; treeHexes: string[] } | undefined;
-  try {
-    stored = await readTreeFlat(repo, hexOf(a.pointer.oid));
-  } catch {
-    stored = undefined;
-  }
-  let inCache = false;
-  if (stored) {
-    const needed = [...stored.fileInfos.values()].map((f) => store.oid(f.hex));
-    const present = await store.presentSet(needed);
-    inCache = present.size === new Set(needed).size;
-  }
+  // A folder: snapshot the workspace first; the stored tree is read only when something differs.
+  const rootHex = hexOf(a.pointer.oid);
+  const treePresent = store.hasSync(a.pointer.oid);
+  const inCache = treePresent && (ctx.index.isComplete(rootHex) || (await treeComplete(ctx, rootHex)));
   if (!exists) return { ...base, state: 'deleted', inCache };
   if (!lstatSync(abs).isDirectory()) return { ...base, state: 'modified', inCache };
   const snap = await snapshotDir(ctx, a.dataRel);
-  if (store.oid(snap.hex) === a.pointer.oid) return { ...base, state: inCache ? 'unchanged' : 'not-in-cache', inCache };
+  if (snap.hex === rootHex) return { ...base, state: inCache ? 'unchanged' : 'not-in-cache', inCache };
   const entry: StatusEntry = { ...base, state: 'modified', inCache };
-  if (stored) entry.changes = diffFlat(stored.fileInfos, snap.fileInfos);
+  if (treePresent) {
+    try {
+      entry.changes = diffFlat((await readTreeFlat(repo, rootHex)).fileInfos, snap.fileInfos);
+    } catch {
+      // A corrupt or partial tree: report 'modified' without the file list.
+    }
+  }
   return entry;
+}
+
+/** Checks that every object of a stored tree is in the cache, and remembers a positive answer. */
+export async function treeComplete(ctx: SnapshotContext, rootHex: string): Promise<boolean> {
+  const store = ctx.repo.store;
+  let flat;
+  try {
+    flat = await readTreeFlat(ctx.repo, rootHex);
+  } catch {
+    return false;
+  }
+  const needed = new Set([...flat.fileInfos.values()].map((f) => store.oid(f.hex)));
+  const present = await store.presentSet(needed);
+  const complete = present.size === needed.size;
+  if (complete) ctx.index.markComplete(rootHex);
+  return complete;
 }
 
 function isLink(abs: string): boolean {

@@ -41,8 +41,26 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Orders names as their UTF-8 bytes would sort (= Unicode code point order) without encoding them:
+ * UTF-16 code units already sort that way except that surrogates (astral characters) must come after
+ * U+E000–U+FFFF.
+ */
 export function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      const xs = x <= 0xdfff;
+      const ys = y <= 0xdfff;
+      if (xs !== ys) return xs ? 1 : -1;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 export function serializeTree(entries: TreeEntry[]): Buffer {

@@ -113,6 +113,9 @@ export class S3Remote implements KindedRemote {
     this.bucket = location.bucket;
     this.prefix = location.prefix;
     this.defaultJobs = defaultJobsFor('s3', name, settings);
+    // The SDK warns on Node 20 that *future* SDK releases will need Node 22; mlv pins a release that
+    // supports Node 20 (DESIGN §1), so the warning would only alarm users in the middle of a push.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(clientConfig(name, settings, this.defaultJobs));
   }
 

@@ -68,6 +68,7 @@ export async function recordArtifacts(
         hashed = snap.hashed;
         stored = snap.stored;
         fileInfos = snap.fileInfos;
+        index.markComplete(snap.hex);
       } else {
         const abs = `${repo.root}/${item.dataRel}`;
         const linked = lstatSync(abs).isSymbolicLink() ? cacheLinkTarget(abs, `${repo.store.root}/objects/${repo.store.algo}`) : undefined;

@@ -42,8 +42,14 @@ export interface SnapshotContext {
 const isExec = (st: Stats) => (st.mode & 0o111) !== 0;
 
 /** Lists a folder and fails (before anything is written) on names that cannot be stored or on links. */
-export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, followSymlinks = false): WalkResult {
-  const walk = walkDir(abs, { followSymlinks, cacheObjectsDir: `${repo.store.root}/objects/${repo.store.algo}` });
+export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, followSymlinks = false, index?: StatIndex): WalkResult {
+  const known = index
+    ? (rel: string, st: Stats) => {
+        const hex = index.lookup(`${displayPath}/${rel}`, st);
+        return hex === undefined ? undefined : { hex, size: st.size, exec: (st.mode & 0o111) !== 0 };
+      }
+    : undefined;
+  const walk = walkDir(abs, { followSymlinks, cacheObjectsDir: `${repo.store.root}/objects/${repo.store.algo}`, known });
   if (walk.badNames.length > 0) {
     const list = walk.badNames.slice(0, 20).map((b) => `  ${displayPath}/${JSON.stringify(b.path).slice(1, -1)}: ${b.problem}`);
     throw new MlvError('BAD_FILE_NAME', `${walk.badNames.length} name(s) in ${displayPath} cannot be stored:\n${list.join('\n')}`, {
@@ -84,6 +90,7 @@ export async function hashWalkedFiles(
   const fileInfos = new Map<string, FileInfo>();
   const todo: [string, Stats][] = [];
   for (const [rel, link] of walk.cacheLinks) fileInfos.set(rel, { hex: link.hex, size: link.st.size, exec: false });
+  for (const [rel, info] of walk.known) fileInfos.set(rel, info);
   for (const [rel, st] of walk.files) {
     const hex = index.lookup(`${dataRel}/${rel}`, st);
     if (hex) fileInfos.set(rel, { hex, size: st.size, exec: isExec(st) });
@@ -94,7 +101,7 @@ export async function hashWalkedFiles(
     for (const [rel, info] of fileInfos) {
       if (!present.has(store.oid(info.hex))) {
         fileInfos.delete(rel);
-        todo.push([rel, walk.files.get(rel)!]);
+        todo.push([rel, lstatSync(`${absDir}/${rel}`)]);
       }
     }
   }
@@ -201,7 +208,7 @@ export async function snapshotDir(
   opts: { batch?: StoreBatch; followSymlinks?: boolean; walk?: WalkResult } = {},
 ): Promise<TreeSnapshot & { hashed: number; stored: number }> {
   const abs = `${ctx.repo.root}/${dataRel}`;
-  const walk = opts.walk ?? walkTrackedDir(ctx.repo, abs, dataRel, opts.followSymlinks);
+  const walk = opts.walk ?? walkTrackedDir(ctx.repo, abs, dataRel, opts.followSymlinks, ctx.index);
   const { fileInfos, hashed, stored } = await hashWalkedFiles(ctx, dataRel, abs, walk, opts.batch);
   await warmHasher(ctx.repo.store.algo);
   const t = buildTrees(ctx.repo.store.algo, fileInfos, walk.dirs);

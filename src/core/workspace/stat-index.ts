@@ -20,10 +20,13 @@ interface IndexFile {
   version: 1;
   algo: string;
   entries: Record<string, Entry>;
+  /** Tree hexes whose every object was seen in the cache (lets status skip 100k existence checks). */
+  complete?: string[];
 }
 
 export class StatIndex {
-  private entries: Map<string, Entry>;
+  private entries: Record<string, Entry>;
+  private readonly complete: Set<string>;
   private dirty = false;
   /** mtime of the index file when it was read; entries at or after it are racy. */
   private writtenAtMs: number;
@@ -31,10 +34,12 @@ export class StatIndex {
   private constructor(
     private readonly file: string,
     private readonly algo: string,
-    entries: Map<string, Entry>,
+    entries: Record<string, Entry>,
     writtenAtMs: number,
+    complete: string[] = [],
   ) {
     this.entries = entries;
+    this.complete = new Set(complete);
     this.writtenAtMs = writtenAtMs;
   }
 
@@ -44,17 +49,19 @@ export class StatIndex {
       const st = statSync(file);
       const data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
       if (data.version === 1 && data.algo === algo && data.entries && typeof data.entries === 'object') {
-        return new StatIndex(file, algo, new Map(Object.entries(data.entries)), st.mtimeMs);
+        // A plain object (not a Map) avoids re-building 100k entries on every start-up.
+        Object.setPrototypeOf(data.entries, null);
+        return new StatIndex(file, algo, data.entries, st.mtimeMs, Array.isArray(data.complete) ? data.complete : []);
       }
     } catch {
       // Missing or unreadable: start empty (it only costs rehashing).
     }
-    return new StatIndex(file, algo, new Map(), 0);
+    return new StatIndex(file, algo, Object.create(null) as Record<string, Entry>, 0);
   }
 
   /** The hash recorded for `rel` if the file's stat still matches and the entry is not racy. */
   lookup(rel: string, st: Stats): string | undefined {
-    const e = this.entries.get(rel);
+    const e = this.entries[rel];
     if (!e) return undefined;
     if (e[3] !== st.size || e[2] !== st.mtimeMs || e[1] !== st.ino || e[0] !== st.dev) return undefined;
     if (st.mtimeMs >= this.writtenAtMs) return undefined;
@@ -63,22 +70,43 @@ export class StatIndex {
 
   /** Records the hash of `rel` as observed with stat `st` (taken before reading the bytes). */
   record(rel: string, st: Stats, hex: string): void {
-    const e = this.entries.get(rel);
+    const e = this.entries[rel];
     if (e && e[4] === hex && e[3] === st.size && e[2] === st.mtimeMs && e[1] === st.ino && e[0] === st.dev) return;
-    this.entries.set(rel, [st.dev, st.ino, st.mtimeMs, st.size, hex]);
+    this.entries[rel] = [st.dev, st.ino, st.mtimeMs, st.size, hex];
     this.dirty = true;
   }
 
   forget(rel: string): void {
-    if (this.entries.delete(rel)) this.dirty = true;
+    if (this.entries[rel]) {
+      delete this.entries[rel];
+      this.dirty = true;
+    }
+  }
+
+  /** Whether every object of tree `hex` was seen in the cache (see `markComplete`). */
+  isComplete(hex: string): boolean {
+    return this.complete.has(hex);
+  }
+
+  markComplete(hex: string): void {
+    if (this.complete.has(hex)) return;
+    this.complete.add(hex);
+    this.dirty = true;
+  }
+
+  /** Forget completeness claims (after objects were removed from the cache). */
+  clearComplete(): void {
+    if (this.complete.size === 0) return;
+    this.complete.clear();
+    this.dirty = true;
   }
 
   /** Forgets every entry at or below the folder `rel`. */
   forgetUnder(rel: string): void {
     const prefix = rel + '/';
-    for (const key of this.entries.keys()) {
+    for (const key of Object.keys(this.entries)) {
       if (key === rel || key.startsWith(prefix)) {
-        this.entries.delete(key);
+        delete this.entries[key];
         this.dirty = true;
       }
     }
@@ -89,7 +117,7 @@ export class StatIndex {
     if (!this.dirty) return;
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      const data: IndexFile = { version: 1, algo: this.algo, entries: Object.fromEntries(this.entries) };
+      const data: IndexFile = { version: 1, algo: this.algo, entries: this.entries, complete: [...this.complete] };
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(data));
       renameSync(tmp, this.file);

@@ -18,12 +18,32 @@ export interface WalkResult {
   badNames: { path: string; problem: string }[];
   /** Sockets, FIFOs, devices: not data. */
   special: string[];
+  /** Files whose content the `known` callback already knew (their Stats are not retained). */
+  known: Map<string, KnownFile>;
   /** Symbolic links into the cache's objects (made by `cache.link: symlink`): path → object hex. */
   cacheLinks: Map<string, { hex: string; st: Stats }>;
 }
 
-export function walkDir(absRoot: string, opts: { followSymlinks?: boolean; cacheObjectsDir?: string } = {}): WalkResult {
-  const result: WalkResult = { files: new Map(), dirs: [], symlinks: [], badNames: [], special: [], cacheLinks: new Map() };
+export interface KnownFile {
+  hex: string;
+  size: number;
+  exec: boolean;
+}
+
+export interface WalkOptions {
+  followSymlinks?: boolean;
+  /** Symbolic links into this folder are reported as `cacheLinks`. */
+  cacheObjectsDir?: string;
+  /**
+   * Asked for each file as it is found; a file it knows goes to `known` and its Stats object is dropped
+   * at once (on 100k files, retaining every Stats costs more in garbage collection than the lstat).
+   */
+  known?: (rel: string, st: Stats) => KnownFile | undefined;
+}
+
+export function walkDir(absRoot: string, opts: WalkOptions = {}): WalkResult {
+  const result: WalkResult = { files: new Map(), dirs: [], symlinks: [], badNames: [], special: [], cacheLinks: new Map(), known: new Map() };
+  const known = opts.known;
   const visited = new Set<string>();
   const visit = (abs: string, rel: string): void => {
     if (opts.followSymlinks) {
@@ -43,7 +63,10 @@ export function walkDir(absRoot: string, opts: { followSymlinks?: boolean; cache
         continue;
       }
       if (d.isFile()) {
-        result.files.set(childRel, lstatSync(childAbs));
+        const st = lstatSync(childAbs);
+        const k = known?.(childRel, st);
+        if (k) result.known.set(childRel, k);
+        else result.files.set(childRel, st);
       } else if (d.isDirectory()) {
         result.dirs.push(childRel);
         visit(childAbs, childRel);
