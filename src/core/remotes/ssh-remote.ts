@@ -124,24 +124,33 @@ export class SshRemote implements KindedRemote {
   private async openSession(): Promise<Session> {
     const config = this.connectConfig();
     const conn = new ssh2.Client();
+    // ssh2 can emit several errors for one failure (e.g. a timeout, then "connection lost"): one
+    // permanent listener turns the first into the connect failure and the rest into "session over".
+    let connected = false;
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error & { level?: string }) => reject(this.connectError(err));
-      conn.once('error', onError);
+      conn.on('error', (err: Error & { level?: string }) => {
+        if (!connected) {
+          connected = true;
+          conn.end();
+          reject(this.connectError(err));
+        } else if (this.activeConn === conn) {
+          this.activeConn = undefined;
+          this.session = undefined;
+        }
+      });
       conn.once('ready', () => {
-        conn.removeListener('error', onError);
+        connected = true;
         resolve();
       });
       conn.connect(config);
     });
     // Later failures (server gone, network drop) end this session; the next call reconnects.
     this.activeConn = conn;
-    const forget = () => {
+    conn.on('close', () => {
       if (this.activeConn !== conn) return;
       this.activeConn = undefined;
       this.session = undefined;
-    };
-    conn.on('error', forget);
-    conn.on('close', forget);
+    });
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
       conn.sftp((err, s) => (err ? reject(this.sftpError(err, 'opening SFTP')) : resolve(s)));
     }).catch((err) => {

@@ -1,0 +1,40 @@
+/** Contract: the folder remote (a temp folder stands in for a local disk or NFS share). */
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRemote } from '../../src/core/remotes/open-remote.js';
+import { keyFor, remoteContract } from './remote-contract.js';
+
+let base: string;
+let n = 0;
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'mlv-local-remote-'));
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+describe('local folder remote', () => {
+  remoteContract('local', () => ({
+    fresh: async () => {
+      const dir = join(base, `r${++n}`);
+      await mkdir(dir);
+      return openRemote('shared', { url: dir });
+    },
+    missingRoot: () => openRemote('shared', { url: join(base, 'no-such-folder') }),
+  }));
+
+  it('accepts file:// urls and paths relative to the repo root, and leaves no temp files', async () => {
+    const dir = join(base, 'rel');
+    await mkdir(dir);
+    const src = join(base, 'payload');
+    await writeFile(src, 'payload');
+    const viaFileUrl = await openRemote('a', { url: `file://${dir}` });
+    const viaRelative = await openRemote('b', { url: 'rel' }, { baseDir: base });
+    await viaFileUrl.put(keyFor(1), src);
+    expect(await viaRelative.hasMany([keyFor(1)])).toEqual(new Set([keyFor(1)]));
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+});
