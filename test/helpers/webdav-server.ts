@@ -118,8 +118,9 @@ async function handle(opts: WebDavServerOptions, req: IncomingMessage, res: Serv
       if (info) res.writeHead(405).end();
       else if (!(await statOrUndefined(dirname(path)))?.isDirectory()) res.writeHead(409).end();
       else {
-        await mkdir(path);
-        res.writeHead(201).end();
+        // Two clients may race to create the same collection: the loser gets "already exists".
+        const created = await mkdir(path).then(() => true, () => false);
+        res.writeHead(created ? 201 : 405).end();
       }
       return;
     }

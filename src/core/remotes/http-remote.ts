@@ -66,7 +66,10 @@ export class HttpRemote implements KindedRemote {
   private readonly timeout: number;
   private readonly agent: HttpAgent;
   private ready: Promise<void> | undefined;
-  private readonly knownCollections = new Set<string>();
+  /** Collections created or found so far (in flight or done), so concurrent uploads MKCOL each once. */
+  private readonly knownCollections = new Map<string, Promise<void>>();
+  /** Whether the server has answered any request yet: silence before that means it is unreachable. */
+  private answered = false;
 
   constructor(
     readonly name: string,
@@ -117,8 +120,10 @@ export class HttpRemote implements KindedRemote {
         else socket.once('connect', () => (connected = true));
       });
       req.on('timeout', () => {
-        const err = Object.assign(new Error(connected ? `no answer for ${this.timeout / 1000} s` : `could not connect within ${this.timeout / 1000} s`), {
-          code: connected ? 'ETIMEDOUT' : 'ECONNTIMEOUT',
+        // Silence from a server that never answered yet is a dead host, not a slow request.
+        const dead = !connected || !this.answered;
+        const err = Object.assign(new Error(connected ? `no answer within ${this.timeout / 1000} s` : `could not connect within ${this.timeout / 1000} s`), {
+          code: dead ? 'ECONNTIMEOUT' : 'ETIMEDOUT',
         });
         req.destroy(err);
       });
@@ -136,6 +141,7 @@ export class HttpRemote implements KindedRemote {
         req.end(opts.body);
       }
     });
+    this.answered = true;
     const status = res.statusCode ?? 0;
     if ((method === 'GET' || method === 'HEAD') && status >= 300 && status < 400 && res.headers.location) {
       res.resume();
@@ -291,13 +297,21 @@ export class HttpRemote implements KindedRemote {
     let path = '';
     for (const part of parts) {
       path += `${part}/`;
-      if (this.knownCollections.has(path)) continue;
-      const res = await this.request('MKCOL', this.urlOf(path));
-      res.body.resume();
-      // 405: it already exists. 201: created.
-      if (res.status !== 201 && res.status !== 405 && res.status !== 200) throw this.statusError(res, 'creating a folder', path);
-      this.knownCollections.add(path);
+      let pending = this.knownCollections.get(path);
+      if (!pending) {
+        pending = this.mkcol(path);
+        this.knownCollections.set(path, pending);
+        pending.catch(() => this.knownCollections.delete(path));
+      }
+      await pending;
     }
+  }
+
+  private async mkcol(path: string): Promise<void> {
+    const res = await this.request('MKCOL', this.urlOf(path));
+    res.body.resume();
+    // 201: created; 405: it already exists.
+    if (res.status !== 201 && res.status !== 405 && res.status !== 200) throw this.statusError(res, 'creating a folder', path);
   }
 
   async get(key: string, localPath: string, opts: TransferOptions = {}): Promise<void> {
