@@ -4,7 +4,7 @@
  * overrides). Secrets always go to the local file, whatever the caller asked, and the result says so;
  * nothing here returns a secret's value (listings mask them). Comments in the files survive rewrites.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, parseDocument, type Document } from 'yaml';
 import { MlvError, UsageError } from '../errors.js';
@@ -81,8 +81,24 @@ export interface RemoteModifyResult {
   writes: ConfigWrite[];
 }
 
+const LOCAL_HEADER = `# mlv local settings — NOT committed (ignored by Git): credentials and this machine's overrides.
+# Merged over config.yaml. \`mlv remote modify\` writes secrets here.
+`;
+
 function files(repo: RepoPaths): Record<ConfigScope, string> {
   return { committed: join(repo.mlvDir, CONFIG_FILE), local: join(repo.mlvDir, LOCAL_CONFIG_FILE) };
+}
+
+/** editYamlFile, but a new config.local.yaml starts with a header saying what it is for. */
+async function writeConfig(file: string, edit: (doc: Document) => void): Promise<void> {
+  if (file.endsWith(LOCAL_CONFIG_FILE) && !existsSync(file)) {
+    try {
+      writeFileSync(file, LOCAL_HEADER, { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  await editYamlFile(file, edit);
 }
 
 function relative(_repo: RepoPaths, scope: ConfigScope): string {
@@ -154,14 +170,14 @@ export async function addRemote(
   const scope: ConfigScope = opts.local ? 'local' : 'committed';
   const paths = files(repo);
   const writes: ConfigWrite[] = [];
-  await editYamlFile(paths[scope], (doc) => {
+  await writeConfig(paths[scope], (doc) => {
     if (opts.force) doc.deleteIn(['remotes', name]);
     doc.setIn(['remotes', name, 'url'], storedUrl);
   });
   writes.push({ file: relative(repo, scope), keys: ['url'] });
   const secretsStoredLocally: string[] = [];
   if (password !== undefined) {
-    await editYamlFile(paths.local, (doc) => doc.setIn(['remotes', name, 'password'], password));
+    await writeConfig(paths.local, (doc) => doc.setIn(['remotes', name, 'password'], password));
     writes.push({ file: relative(repo, 'local'), keys: ['password'] });
     secretsStoredLocally.push('password');
   }
@@ -242,7 +258,7 @@ export async function setDefaultRemote(repo: RepoPaths, name: string, opts: { lo
 
 async function writeDefault(repo: RepoPaths, name: string, scope: ConfigScope): Promise<ConfigWrite> {
   const paths = files(repo);
-  await editYamlFile(paths[scope], (doc) => doc.setIn(['core', 'remote'], name));
+  await writeConfig(paths[scope], (doc) => doc.setIn(['core', 'remote'], name));
   // A local default would shadow a committed one; keep a single source of truth per scope choice.
   if (scope === 'committed') await editIfExists(paths.local, (doc) => doc.getIn(['core', 'remote']) !== undefined && doc.deleteIn(['core', 'remote']));
   return { file: relative(repo, scope), keys: ['core.remote'] };
@@ -293,18 +309,21 @@ export async function modifyRemote(
     typed = split.url;
     extraSecret = split.password;
   }
-  const scope: ConfigScope = secret || opts.local ? 'local' : 'committed';
-  await editYamlFile(paths[scope], (doc) => doc.setIn(['remotes', name, key], typed));
+  // A remote defined only on this machine keeps all its settings local: a committed entry without a url
+  // would only confuse teammates.
+  const localOnly = !(definedIn(repo)[name] ?? []).includes('committed');
+  const scope: ConfigScope = secret || opts.local || localOnly ? 'local' : 'committed';
+  await writeConfig(paths[scope], (doc) => doc.setIn(['remotes', name, key], typed));
   writes.push({ file: relative(repo, scope), keys: [key] });
   if (secret) {
     // A secret that was committed earlier (by hand) must not keep shadowing nothing: take it out.
     await editIfExists(paths.committed, (doc) => doc.hasIn(['remotes', name, key]) && doc.deleteIn(['remotes', name, key]));
   }
   if (extraSecret !== undefined) {
-    await editYamlFile(paths.local, (doc) => doc.setIn(['remotes', name, 'password'], extraSecret));
+    await writeConfig(paths.local, (doc) => doc.setIn(['remotes', name, 'password'], extraSecret));
     writes.push({ file: relative(repo, 'local'), keys: ['password'] });
   }
-  return { name, key, secret, forcedLocal: secret && !opts.local, unset: false, writes: mergeWrites(writes) };
+  return { name, key, secret, forcedLocal: secret && !opts.local && !localOnly, unset: false, writes: mergeWrites(writes) };
 }
 
 function safeKind(url: string): RemoteKind | undefined {
@@ -335,7 +354,7 @@ function parseValue(key: string, value: string): unknown {
 /** Edits a config file only when it exists (removing things from a missing file is a no-op). */
 async function editIfExists(file: string, edit: (doc: Document) => unknown): Promise<void> {
   if (!existsSync(file)) return;
-  await editYamlFile(file, (doc) => void edit(doc));
+  await writeConfig(file, (doc) => void edit(doc));
 }
 
 function dropEmptyMap(doc: Document, key: string): void {
