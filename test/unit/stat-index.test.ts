@@ -1,0 +1,124 @@
+import { statSync, utimesSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StatIndex } from '../../src/core/workspace/stat-index.js';
+import { tempDir } from '../helpers/repo.js';
+
+/** Sets a file's mtime `secondsAgo` in the past (so it is older than an index written now). */
+function age(file: string, secondsAgo: number): void {
+  const t = new Date(Date.now() - secondsAgo * 1000);
+  utimesSync(file, t, t);
+}
+
+function setup() {
+  const dir = tempDir('mlv-index-');
+  const tmp = join(dir, 'tmp');
+  const file = join(dir, 'data.bin');
+  writeFileSync(file, 'hello');
+  return { dir, tmp, file };
+}
+
+describe('stat index', () => {
+  it('trusts an entry only after it was saved and the file is older than the index', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), 'aa');
+    // Not yet written: the in-memory index has no "written at" time, so nothing is trusted.
+    expect(idx.lookup('data.bin', statSync(file))).toBeUndefined();
+    idx.save();
+    expect(idx.lookup('data.bin', statSync(file))).toBe('aa');
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe('aa');
+  });
+
+  it('treats a file modified at or after the index write as racy (rehash)', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), 'aa');
+    idx.save();
+    // Same size, same inode, but a new mtime in the index's own tick (or after it): must not be trusted.
+    const indexMtime = statSync(join(tmp, 'stat-index.json')).mtime;
+    writeFileSync(file, 'HELLO');
+    utimesSync(file, indexMtime, indexMtime);
+    const reloaded = StatIndex.load(tmp, 'xxh128');
+    expect(reloaded.lookup('data.bin', statSync(file))).toBeUndefined();
+  });
+
+  it('an entry recorded with a racy mtime becomes trusted once it is older than a later index write', () => {
+    const { tmp, file } = setup();
+    const T = Math.floor(Date.now() / 1000) - 100; // whole seconds: both files get exactly this mtime
+    utimesSync(file, T, T);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), 'aa');
+    idx.save();
+    const indexFile = join(tmp, 'stat-index.json');
+    // The index was written in the same timestamp tick as the file was modified: racy, rehash.
+    utimesSync(indexFile, T, T);
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
+    // Later the index is rewritten (a new tick): the entry is now safe.
+    utimesSync(indexFile, T + 1, T + 1);
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe('aa');
+  });
+
+  it('ignores entries whose size, mtime or inode changed', () => {
+    const { tmp, file, dir } = setup();
+    age(file, 10);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), 'aa');
+    idx.save();
+    const st = statSync(file);
+    expect(idx.lookup('data.bin', st)).toBe('aa');
+    expect(idx.lookup('data.bin', { ...st, size: st.size + 1 } as typeof st)).toBeUndefined();
+    expect(idx.lookup('data.bin', { ...st, mtimeMs: st.mtimeMs - 1 } as typeof st)).toBeUndefined();
+    expect(idx.lookup('data.bin', { ...st, ino: st.ino + 1 } as typeof st)).toBeUndefined();
+    expect(idx.lookup('data.bin', { ...st, dev: st.dev + 1 } as typeof st)).toBeUndefined();
+    expect(idx.lookup('other.bin', st)).toBeUndefined();
+    // Replacing the file (new inode) with the same size and mtime is caught too.
+    const mt = st.mtime;
+    rmSync(file);
+    writeFileSync(join(dir, 'filler'), 'x'); // keep the old inode number from being reused at once
+    writeFileSync(file, 'HELLO');
+    utimesSync(file, mt, mt);
+    const st2 = statSync(file);
+    if (st2.ino !== st.ino) expect(idx.lookup('data.bin', st2)).toBeUndefined();
+  });
+
+  it('forget and forgetUnder drop entries', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    const st = statSync(file);
+    for (const k of ['a', 'd/x', 'd/y/z', 'dd/x']) idx.record(k, st, 'aa');
+    idx.save();
+    idx.forget('a');
+    idx.forgetUnder('d');
+    idx.save();
+    const r = StatIndex.load(tmp, 'xxh128');
+    expect(r.lookup('a', st)).toBeUndefined();
+    expect(r.lookup('d/x', st)).toBeUndefined();
+    expect(r.lookup('d/y/z', st)).toBeUndefined();
+    expect(r.lookup('dd/x', st)).toBe('aa');
+  });
+
+  it('starts empty when the index is missing, corrupt or for another algorithm', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), 'aa');
+    idx.markComplete('tree1');
+    idx.save();
+    expect(StatIndex.load(tmp, 'sha256').lookup('data.bin', statSync(file))).toBeUndefined();
+    expect(StatIndex.load(tmp, 'xxh128').isComplete('tree1')).toBe(true);
+    writeFileSync(join(tmp, 'stat-index.json'), '{not json');
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
+    rmSync(join(tmp, 'stat-index.json'));
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
+  });
+
+  it('save writes nothing when nothing changed', () => {
+    const { tmp } = setup();
+    StatIndex.load(tmp, 'xxh128').save();
+    expect(existsSync(join(tmp, 'stat-index.json'))).toBe(false);
+  });
+});
