@@ -1,6 +1,8 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { jsonFlag, MlvCommand } from '../base.js';
 import { status, type StatusEntry } from '../../core/api/status.js';
+import { remoteStatus, type RemoteStatusEntry } from '../../core/api/remote-status.js';
+import type { Repo } from '../../core/workspace/repo.js';
 
 export default class Status extends MlvCommand {
   static override summary = 'Show which tracked data differs from its pointers, and what the cache lacks';
@@ -9,11 +11,19 @@ export default class Status extends MlvCommand {
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status data/images --json'];
   static override strict = false;
   static override args = { targets: Args.string({ description: 'tracked paths or pointer files (default: all)' }) };
-  static override flags = { ...jsonFlag };
+  static override flags = {
+    ...jsonFlag,
+    remote: Flags.boolean({ aliases: ['cloud'], description: 'compare the cache with a remote instead of the workspace (alias: --cloud)' }),
+    'remote-name': Flags.string({ char: 'r', description: 'which remote, with --remote (default: core.remote, or the only remote)' }),
+  };
 
   async run(): Promise<void> {
-    const { argv } = await this.parseWithGlobals(Status);
+    const { argv, flags } = await this.parseWithGlobals(Status);
     const repo = this.openRepo();
+    if (flags.remote || flags['remote-name'] !== undefined) {
+      await this.remoteStatus(repo, argv, flags['remote-name']);
+      return;
+    }
     const entries = await status(repo, argv, { reporter: this.reporter() });
     if (this.globalFlags.json) {
       this.printJson(entries);
@@ -29,6 +39,27 @@ export default class Status extends MlvCommand {
       return;
     }
     for (const e of dirty) this.printEntry(e);
+  }
+
+  private async remoteStatus(repo: Repo, targets: string[], remote?: string): Promise<void> {
+    const r = await remoteStatus(repo, targets, { remote });
+    if (this.globalFlags.json) {
+      this.printJson(r);
+      return;
+    }
+    const label: Record<RemoteStatusEntry['state'], string> = {
+      'in-sync': 'in sync',
+      'needs-push': 'only local: `mlv push` sends',
+      'needs-pull': 'only on the remote: `mlv pull` fetches',
+      diverged: 'some objects only local, some only on the remote',
+      missing: 'missing everywhere',
+    };
+    for (const e of r.entries) {
+      const counts = [e.localOnly && `${e.localOnly} only local`, e.remoteOnly && `${e.remoteOnly} only remote`, e.missing && `${e.missing} missing`].filter(Boolean).join(', ');
+      this.say(`${e.path}: ${label[e.state]}${counts ? ` (${counts} of ${e.objects} objects)` : ''}${e.listed ? '' : ' — folder listing not in the cache'}`);
+    }
+    if (r.entries.length === 0) this.say('Nothing is tracked yet.');
+    this.say(`(remote '${r.remote}')`);
   }
 
   private printEntry(e: StatusEntry): void {

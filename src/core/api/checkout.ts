@@ -12,13 +12,14 @@ import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { hashFile, warmHasher, hashBytesSync } from '../objects/hash.js';
 import { hexOf } from '../objects/oid.js';
 import { SMALL_OBJECT } from '../objects/store.js';
-import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
+import { resolveSelections, type Artifact, type Selection } from '../workspace/artifacts.js';
+import { inSubpath } from '../workspace/selection.js';
 import { Linker } from '../workspace/link.js';
 import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { readTreeFlat, type FileInfo } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget, walkDir } from '../workspace/walk.js';
+import { cacheLinkTarget, walkDir, type WalkResult } from '../workspace/walk.js';
 
 export interface CheckoutOptions {
   force?: boolean;
@@ -61,14 +62,19 @@ interface Plan {
 }
 
 export async function checkout(repo: Repo, targets: string[] = [], opts: CheckoutOptions = {}): Promise<CheckoutResult> {
+  return checkoutSelections(repo, await resolveSelections(repo, targets, opts.cwd), opts);
+}
+
+/** Checkout of resolved selections (whole artifacts, or paths inside tracked folders). */
+export async function checkoutSelections(repo: Repo, selections: Selection[], opts: CheckoutOptions = {}): Promise<CheckoutResult> {
   const reporter = opts.reporter ?? silentReporter;
-  const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
-  return withLock(repo.tmpDir, `mlv checkout ${targets.join(' ')}`.trim(), repo.config.core.lockTimeout, async () => {
+  const label = selections.map((s) => (s.subpath ? `${s.artifact.dataRel}/${s.subpath}` : s.artifact.dataRel)).join(' ');
+  return withLock(repo.tmpDir, `mlv checkout ${label}`.trim(), repo.config.core.lockTimeout, async () => {
     const index = StatIndex.load(repo.tmpDir, repo.store.algo);
     await warmHasher(repo.store.algo);
     try {
       const planner = new Planner(repo, index, opts.relink ?? false);
-      for (const a of artifacts) await planner.planArtifact(a);
+      for (const sel of selections) await planner.planArtifact(sel.artifact, sel.subpath);
       const plan = planner.plan;
       if (plan.conflicts.length > 0 && !opts.force) {
         const list = plan.conflicts.slice(0, 20).map((p) => `  ${p}`).join('\n');
@@ -141,9 +147,9 @@ class Planner {
     this.plan.rmdirs.push(rel);
   }
 
-  async planArtifact(a: Artifact): Promise<void> {
+  async planArtifact(a: Artifact, subpath?: string): Promise<void> {
     if (a.pointer.kind === 'file') await this.planFile(a);
-    else await this.planDir(a);
+    else await this.planDir(a, subpath);
   }
 
   private async planFile(a: Artifact): Promise<void> {
@@ -179,10 +185,11 @@ class Planner {
     this.plan.restores.push(want);
   }
 
-  private async planDir(a: Artifact): Promise<void> {
+  private async planDir(a: Artifact, subpath?: string): Promise<void> {
     let tree: { fileInfos: Map<string, FileInfo>; dirs: string[] };
     try {
       tree = await readTreeFlat(this.repo, hexOf(a.pointer.oid));
+      if (subpath !== undefined) tree = narrowTree(tree, subpath);
     } catch (err) {
       if (err instanceof MlvError && (err.code === 'OBJECT_MISSING' || err.code === 'OBJECT_CORRUPT')) {
         this.plan.missing.push({ path: a.dataRel, oid: a.pointer.oid });
@@ -208,6 +215,7 @@ class Planner {
       return;
     }
     const walk = walkDir(abs, { cacheObjectsDir: this.objectsDir });
+    if (subpath !== undefined) narrowWalk(walk, subpath);
     const wantedDirs = new Set(tree.dirs);
     // Workspace entries the tree does not have: delete when their content is safe.
     for (const [rel, fst] of walk.files) {
@@ -230,6 +238,23 @@ class Planner {
       else this.plan.restores.push(want);
     }
   }
+}
+
+/** Keeps the files at or below `subpath`, and the folders on the way to them. */
+function narrowTree(tree: { fileInfos: Map<string, FileInfo>; dirs: string[] }, subpath: string) {
+  const fileInfos = new Map([...tree.fileInfos].filter(([rel]) => inSubpath(rel, subpath)));
+  const dirs = tree.dirs.filter((d) => inSubpath(d, subpath) || subpath.startsWith(d + '/'));
+  return { fileInfos, dirs };
+}
+
+/** Drops workspace entries outside `subpath` so checkout neither deletes nor reports them. */
+function narrowWalk(walk: WalkResult, subpath: string): void {
+  for (const rel of [...walk.files.keys()]) if (!inSubpath(rel, subpath)) walk.files.delete(rel);
+  for (const rel of [...walk.cacheLinks.keys()]) if (!inSubpath(rel, subpath)) walk.cacheLinks.delete(rel);
+  walk.symlinks = walk.symlinks.filter((r) => inSubpath(r, subpath));
+  walk.special = walk.special.filter((r) => inSubpath(r, subpath));
+  walk.badNames = walk.badNames.filter((b) => inSubpath(b.path, subpath));
+  walk.dirs = walk.dirs.filter((d) => inSubpath(d, subpath) || subpath.startsWith(d + '/'));
 }
 
 function lstatOrUndefined(abs: string): Stats | undefined {

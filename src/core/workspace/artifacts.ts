@@ -73,35 +73,50 @@ export function artifactContaining(artifacts: Artifact[], rel: string): Artifact
   return artifacts.find((a) => a.dataRel === rel || (a.pointer.kind === 'dir' && rel.startsWith(a.dataRel + '/')));
 }
 
+export interface Selection {
+  artifact: Artifact;
+  /** Folder-relative path inside a tracked folder; undefined for the whole artifact. */
+  subpath?: string;
+}
+
 /**
- * Resolves targets of commands that act on tracked artifacts (status, commit, checkout, remove…).
- * A target can be a pointer file, a tracked path, a path inside a tracked folder, or a folder holding
- * pointers. No targets means every artifact.
+ * Resolves the targets of commands that act on tracked artifacts (status, commit, checkout, push…).
+ * A target can be a pointer file, a tracked path, a path inside a tracked folder (kept as `subpath`), or
+ * a folder holding pointers. No targets means every artifact.
  */
-export async function resolveArtifacts(repo: Repo, targets: string[], cwd = process.cwd()): Promise<Artifact[]> {
+export async function resolveSelections(repo: Repo, targets: string[], cwd = process.cwd()): Promise<Selection[]> {
   const all = await listArtifacts(repo);
-  if (targets.length === 0) return all;
-  const chosen = new Map<string, Artifact>();
+  if (targets.length === 0) return all.map((artifact) => ({ artifact }));
+  const out = new Map<string, Selection>();
   for (const t of targets) {
     const rel = toRepoPath(repo, t, cwd);
     const byPointer = all.find((a) => a.pointerRel === rel);
     const containing = byPointer ?? artifactContaining(all, rel);
     if (containing) {
-      chosen.set(containing.pointerRel, containing);
+      const subpath = byPointer || containing.dataRel === rel ? undefined : rel.slice(containing.dataRel.length + 1);
+      const prev = out.get(containing.pointerRel);
+      // The whole artifact wins over parts of it; two different parts of one folder widen to the whole.
+      if (!prev) out.set(containing.pointerRel, { artifact: containing, subpath });
+      else if (prev.subpath !== subpath) out.set(containing.pointerRel, { artifact: containing });
       continue;
     }
     const below = all.filter((a) => a.pointerRel.startsWith(rel + '/'));
     if (below.length > 0) {
-      for (const a of below) chosen.set(a.pointerRel, a);
+      for (const a of below) out.set(a.pointerRel, { artifact: a });
       continue;
     }
     if (rel.endsWith(POINTER_SUFFIX) && existsSync(`${repo.root}/${rel}`)) {
-      chosen.set(rel, readArtifact(repo, rel)); // an ignored or otherwise unlisted pointer file
+      out.set(rel, { artifact: readArtifact(repo, rel) }); // an ignored or otherwise unlisted pointer file
       continue;
     }
     throw new MlvError('NOT_TRACKED', `'${t}' is not tracked by mlv (no ${pointerRelFor(rel)} pointer)`, {
       hint: 'run `mlv status` to see what is tracked, or `mlv add` to start tracking it',
     });
   }
-  return [...chosen.values()];
+  return [...out.values()];
+}
+
+/** Like `resolveSelections`, whole artifacts only. */
+export async function resolveArtifacts(repo: Repo, targets: string[], cwd = process.cwd()): Promise<Artifact[]> {
+  return (await resolveSelections(repo, targets, cwd)).map((s) => s.artifact);
 }

@@ -1,0 +1,29 @@
+/**
+ * `mlv pull [targets] [-r remote] [-j n] [--force]`: fetch, then checkout — for the whole artifacts,
+ * or just the files under a path inside a tracked folder.
+ */
+import { silentReporter } from '../events.js';
+import { openRepoRemote } from '../remotes/open-remote.js';
+import type { Repo } from '../workspace/repo.js';
+import { resolveSelections } from '../workspace/selection.js';
+import { checkoutSelections, type CheckoutResult } from './checkout.js';
+import { fetchWith, type FetchResult } from './fetch.js';
+import type { TransferOptions } from './push.js';
+
+export interface PullResult {
+  fetch: FetchResult;
+  checkout: CheckoutResult;
+}
+
+export async function pull(repo: Repo, targets: string[] = [], opts: TransferOptions & { force?: boolean } = {}): Promise<PullResult> {
+  const selections = opts.selections ?? (await resolveSelections(repo, targets, opts.cwd));
+  const remote = await openRepoRemote(repo, opts.remote);
+  let fetched: FetchResult;
+  try {
+    fetched = await fetchWith(repo, remote, selections, opts);
+  } finally {
+    await remote.close();
+  }
+  const checkedOut = await checkoutSelections(repo, selections, { force: opts.force, reporter: opts.reporter ?? silentReporter });
+  return { fetch: fetched, checkout: checkedOut };
+}

@@ -1,0 +1,85 @@
+/**
+ * `mlv remote verify [-r remote] [targets] [--repair]`: download and rehash every object the targets
+ * need from the remote. Bad or missing remote copies are reported; with `repair`, good local copies are
+ * uploaded over them (a plain push would skip them, since the remote "has" those keys).
+ */
+import { rm } from 'node:fs/promises';
+import { MlvError } from '../errors.js';
+import { ProgressTicker, silentReporter } from '../events.js';
+import { hashFile } from '../objects/hash.js';
+import { hexOf, objectKey } from '../objects/oid.js';
+import { mapLimit } from '../remotes/common.js';
+import { openRepoRemote } from '../remotes/open-remote.js';
+import { uploadObjects } from '../remotes/transfer.js';
+import type { Repo } from '../workspace/repo.js';
+import { neededObjects, resolveSelections } from '../workspace/selection.js';
+import type { TransferOptions } from './push.js';
+
+export interface RemoteVerifyProblem {
+  oid: string;
+  problem: 'corrupt' | 'missing';
+  /** With repair: whether a good local copy replaced it. */
+  repaired?: boolean;
+  /** With repair: why it could not be repaired. */
+  reason?: string;
+}
+
+export interface RemoteVerifyResult {
+  remote: string;
+  checked: number;
+  bytes: number;
+  problems: RemoteVerifyProblem[];
+}
+
+export async function remoteVerify(repo: Repo, targets: string[] = [], opts: TransferOptions & { repair?: boolean } = {}): Promise<RemoteVerifyResult> {
+  const selections = (opts.selections ?? (await resolveSelections(repo, targets, opts.cwd))).map((s) => ({ artifact: s.artifact }));
+  const needed = await neededObjects(repo, selections);
+  const oids = [...needed.files.keys(), ...needed.trees];
+  for (const s of needed.unlisted) oids.push(s.artifact.pointer.oid);
+  const remote = await openRepoRemote(repo, opts.remote);
+  const result: RemoteVerifyResult = { remote: remote.name, checked: 0, bytes: 0, problems: [] };
+  try {
+    const present = await remote.hasMany(oids.map(objectKey));
+    const ticker = new ProgressTicker(opts.reporter ?? silentReporter, 'verifying', oids.length);
+    const jobs = opts.jobs ?? (remote as { defaultJobs?: number }).defaultJobs ?? 4;
+    await mapLimit(oids, jobs, async (oid) => {
+      if (!present.has(objectKey(oid))) {
+        result.problems.push({ oid, problem: 'missing' });
+        ticker.tick();
+        return;
+      }
+      const tmp = repo.store.newTempPath();
+      try {
+        await remote.get(objectKey(oid), tmp);
+        const { hex, size } = await hashFile(repo.store.algo, tmp);
+        result.checked++;
+        result.bytes += size;
+        if (hex !== hexOf(oid)) result.problems.push({ oid, problem: 'corrupt' });
+      } finally {
+        await rm(tmp, { force: true });
+        ticker.tick();
+      }
+    });
+    ticker.end();
+    if (opts.repair && result.problems.length > 0) {
+      const bad = result.problems.map((p) => p.oid);
+      const trees = new Set([...needed.trees].filter((t) => bad.includes(t)));
+      const summary = await uploadObjects(
+        repo.store,
+        remote,
+        { files: bad.filter((o) => !trees.has(o)), trees },
+        { jobs: opts.jobs, reporter: opts.reporter, overwrite: true },
+      );
+      const failed = new Map(summary.failed.map((f) => [f.oid, f.error] as [string, MlvError]));
+      for (const p of result.problems) {
+        const err = failed.get(p.oid);
+        p.repaired = !err;
+        if (err) p.reason = err.message;
+      }
+    }
+  } finally {
+    await remote.close();
+  }
+  result.problems.sort((a, b) => (a.oid < b.oid ? -1 : 1));
+  return result;
+}

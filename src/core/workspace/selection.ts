@@ -1,0 +1,51 @@
+/**
+ * What a transfer command acts on: tracked artifacts, optionally narrowed to a path inside a tracked
+ * folder (`mlv pull data/images/cats` fetches and restores just those files), and the objects they need.
+ */
+import { MlvError } from '../errors.js';
+import { hexOf } from '../objects/oid.js';
+import type { Selection } from './artifacts.js';
+import type { Repo } from './repo.js';
+import { readTreeFlat } from './snapshot.js';
+
+export { resolveSelections, type Selection } from './artifacts.js';
+
+export interface NeededObjects {
+  /** File objects with their sizes. */
+  files: Map<string, number>;
+  /** Tree objects. */
+  trees: Set<string>;
+  /** Folder artifacts whose trees are not (all) in the cache, so their files could not be listed. */
+  unlisted: Selection[];
+}
+
+export function inSubpath(rel: string, subpath: string | undefined): boolean {
+  return subpath === undefined || rel === subpath || rel.startsWith(subpath + '/');
+}
+
+/** The objects the selections need, as far as the local cache's trees can tell. */
+export async function neededObjects(repo: Repo, selections: Selection[]): Promise<NeededObjects> {
+  const needed: NeededObjects = { files: new Map(), trees: new Set(), unlisted: [] };
+  for (const sel of selections) {
+    const p = sel.artifact.pointer;
+    if (p.kind === 'file') {
+      needed.files.set(p.oid, p.size);
+      continue;
+    }
+    let flat;
+    try {
+      flat = await readTreeFlat(repo, hexOf(p.oid));
+    } catch (err) {
+      if (err instanceof MlvError && (err.code === 'OBJECT_MISSING' || err.code === 'OBJECT_CORRUPT' || err.code === 'TREE_INVALID')) {
+        needed.unlisted.push(sel);
+        continue;
+      }
+      throw err;
+    }
+    for (const t of flat.treeHexes) needed.trees.add(repo.store.oid(t));
+    for (const [rel, info] of flat.fileInfos) {
+      if (inSubpath(rel, sel.subpath)) needed.files.set(repo.store.oid(info.hex), info.size);
+    }
+  }
+  return needed;
+}
