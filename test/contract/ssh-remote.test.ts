@@ -4,7 +4,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe } from 'vitest';
+import { createHmac, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MlvError } from '../../src/core/errors.js';
+import { checkHostKey } from '../../src/core/remotes/known-hosts.js';
 import { openRemote } from '../../src/core/remotes/open-remote.js';
 import { freePort } from '../helpers/net.js';
 import { startSshd, type SshTestServer } from '../helpers/sshd.js';
@@ -43,4 +47,44 @@ describe.skipIf(skip !== undefined)('SSH remote (OpenSSH sshd)', () => {
     refusedPort: async () => openRemote('box', { url: url(server.dataDir, await freePort()), key_file: server.keyFile, timeout: 3 }),
     silentHost: async () => openRemote('box', { url: url(server.dataDir, silent!.port), key_file: server.keyFile, timeout: 2 }),
   }));
+});
+
+describe.skipIf(skip !== undefined)('SSH remote host key checking', () => {
+  const name = () => `[127.0.0.1]:${server.port}`;
+  const keyBlob = () => server.hostPublicKey.split(/\s+/).slice(0, 2).join(' ');
+  const knownHosts = (line: string) => {
+    const file = join(server.dataDir, `known_hosts_${++n}`);
+    writeFileSync(file, `${line}\n`);
+    return file;
+  };
+  const connect = async (file: string) => {
+    const remote = await openRemote('box', { url: url(server.dataDir), key_file: server.keyFile, known_hosts: file });
+    try {
+      return await remote.hasMany(['objects/xxh128/00/00']).then(() => 'connected', (e: unknown) => e as MlvError);
+    } finally {
+      await remote.close();
+    }
+  };
+
+  it('connects when known_hosts records the right key, plain or hashed', async () => {
+    const blob = Buffer.from(keyBlob().split(' ')[1]!, 'base64');
+    const plain = knownHosts(`${name()} ${keyBlob()}`);
+    expect(checkHostKey([plain], '127.0.0.1', server.port, blob)).toBe('match');
+    expect(await connect(plain)).toBe('connected');
+    const salt = randomBytes(20);
+    const hashed = knownHosts(`|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name()).digest('base64')} ${keyBlob()}`);
+    expect(checkHostKey([hashed], '127.0.0.1', server.port, blob)).toBe('match');
+    expect(await connect(hashed)).toBe('connected');
+    expect(await connect(knownHosts(`other.example.com ${keyBlob().split(' ')[0]} AAAAC3NzaC1lZDI1NTE5AAAAIE1vdGhlcktleQ==`))).toBe('connected');
+  });
+
+  it('refuses a host whose key differs from known_hosts, or is revoked', async () => {
+    const wrong = `${keyBlob().split(' ')[0]} AAAAC3NzaC1lZDI1NTE5AAAAIGJhZGJhZGJhZGJhZGJhZGJhZGJhZGJhZGJhZGJhZGJhZA==`;
+    const mismatch = await connect(knownHosts(`${name()} ${wrong}`));
+    expect(mismatch).toBeInstanceOf(MlvError);
+    expect((mismatch as MlvError).code).toBe('REMOTE_AUTH');
+    expect((mismatch as MlvError).message).toContain('host key');
+    const revoked = await connect(knownHosts(`@revoked ${name()} ${keyBlob()}`));
+    expect((revoked as MlvError).message).toContain('revoked');
+  });
 });

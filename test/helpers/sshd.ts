@@ -5,7 +5,7 @@
  * a reason to skip instead.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, copyFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export interface SshTestServer {
   keyFile: string;
   /** A valid private key the server does not accept. */
   strangerKeyFile: string;
+  /** The server's public host key line (`ssh-ed25519 AAAA… comment`). */
+  hostPublicKey: string;
   /** A folder for remotes to live in. */
   dataDir: string;
   stop(): Promise<void>;
@@ -87,6 +89,7 @@ export async function startSshd(): Promise<SshTestServer | { skip: string }> {
     user: 'root',
     keyFile: join(dir, 'user_key'),
     strangerKeyFile: join(dir, 'stranger_key'),
+    hostPublicKey: readFileSync(join(dir, 'host_key.pub'), 'utf8').trim(),
     dataDir,
     async stop() {
       child.kill('SIGTERM');

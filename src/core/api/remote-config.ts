@@ -32,6 +32,7 @@ export const REMOTE_KEYS: Readonly<Record<string, readonly RemoteKind[] | 'all'>
   port: ['ssh'],
   key_file: ['ssh'],
   key_passphrase: ['ssh'],
+  known_hosts: ['ssh'],
   password: ['ssh', 'http'],
   headers: ['http'],
   webdav: ['http'],

@@ -1,7 +1,8 @@
 /**
  * SSH hosts through SFTP (`ssh://[user@]host[:port]/path`, `/~/path` for a path under the home folder),
  * with the `ssh2` package — no `ssh` binary needed. Authentication tries, in order: `key_file` (or the
- * default ~/.ssh/id_ed25519, id_ecdsa, id_rsa), the ssh-agent at SSH_AUTH_SOCK, then `password`.
+ * default ~/.ssh/id_ed25519, id_ecdsa, id_rsa), the ssh-agent at SSH_AUTH_SOCK, then `password`. The
+ * server's host key is checked against known_hosts (the `known_hosts` setting, else OpenSSH's files).
  *
  * Uploads write `<root>/tmp/<unique>`, fsync it where the server offers `fsync@openssh.com`, then rename
  * it into place with `posix-rename@openssh.com` (atomic, replaces an existing copy), so readers and a
@@ -36,6 +37,7 @@ import {
   type KindedRemote,
   type RemoteSettings,
 } from './common.js';
+import { checkHostKey, defaultKnownHostsFiles, knownHostsName, type HostKeyVerdict } from './known-hosts.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02) that mlv tells apart. */
@@ -87,6 +89,8 @@ export class SshRemote implements KindedRemote {
   private readonly location: SshLocation;
   private session: Promise<Session> | undefined;
   private activeConn: SshClient | undefined;
+  /** Set when the server's host key contradicts known_hosts, to explain the failed connect. */
+  private hostKeyProblem: { verdict: HostKeyVerdict; name: string } | undefined;
   private readonly knownDirs = new Set<string>();
 
   constructor(
@@ -192,10 +196,19 @@ export class SshRemote implements KindedRemote {
         hint: `set key_file (\`mlv remote modify ${this.name} key_file ~/.ssh/id_ed25519\`), start ssh-agent, or set a password (stored in config.local.yaml)`,
       });
     }
+    const knownHostsSetting = stringSetting(this.name, s, 'known_hosts');
+    const knownHosts = knownHostsSetting ? [expandHome(knownHostsSetting)] : defaultKnownHostsFiles();
+    this.hostKeyProblem = undefined;
     return {
       host: this.location.host,
       port,
       username,
+      hostVerifier: (key: Buffer) => {
+        const verdict = checkHostKey(knownHosts, this.location.host, port, key);
+        if (verdict === 'match' || verdict === 'unknown') return true;
+        this.hostKeyProblem = { verdict, name: knownHostsName(this.location.host, port) };
+        return false;
+      },
       authHandler: methods,
       readyTimeout: timeoutMs(this.name, s),
       keepaliveInterval: 15_000,
@@ -207,7 +220,7 @@ export class SshRemote implements KindedRemote {
   private keyFiles(): string[] {
     const configured = stringSetting(this.name, this.settings, 'key_file');
     if (configured) {
-      const path = configured.startsWith('~/') ? join(homedir(), configured.slice(2)) : configured;
+      const path = expandHome(configured);
       if (!existsSync(path)) {
         throw new RemoteError('REMOTE_AUTH', this.name, `${describeRemote(this.name, this.url)}: key_file ${path} does not exist`, {
           hint: `fix it with \`mlv remote modify ${this.name} key_file <path>\``,
@@ -233,6 +246,13 @@ export class SshRemote implements KindedRemote {
 
   private connectError(err: Error & { level?: string }): RemoteError {
     if (err instanceof RemoteError) return err;
+    if (this.hostKeyProblem) {
+      const { verdict, name } = this.hostKeyProblem;
+      return new RemoteError('REMOTE_AUTH', this.name, `${describeRemote(this.name, this.url)}: the server's host key ${verdict === 'revoked' ? 'is marked @revoked' : 'does not match the one recorded'} in known_hosts for ${name}; refusing to connect`, {
+        hint: `if the server was reinstalled, remove the old entry (ssh-keygen -R '${name}') and connect once with ssh to record the new key; otherwise someone may be intercepting the connection`,
+        cause: err,
+      });
+    }
     if (err.level === 'client-authentication') {
       return new RemoteError('REMOTE_AUTH', this.name, `${describeRemote(this.name, this.url)}: the server rejected every credential tried (key, agent, password)`, {
         hint: 'check the user name, that your public key is in the server’s authorized_keys, or the password',
@@ -463,6 +483,10 @@ export class SshRemote implements KindedRemote {
     const { conn } = await session.catch(() => ({ conn: undefined }));
     conn?.end();
   }
+}
+
+function expandHome(path: string): string {
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
 function sftpCode(err: unknown): number | undefined {
