@@ -15,6 +15,7 @@ import { withLock } from '../workspace/lock.js';
 import { recordArtifacts, type RecordItem, type RecordResult } from '../workspace/record.js';
 import type { Repo } from '../workspace/repo.js';
 import { walkTrackedDir } from '../workspace/snapshot.js';
+import { cacheLinkTarget } from '../workspace/walk.js';
 import { StatIndex } from '../workspace/stat-index.js';
 
 export interface AddOptions {
@@ -106,7 +107,9 @@ async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: bo
     }
     const abs = `${repo.root}/${rel}`;
     const st = lstatSync(abs);
-    if (st.isSymbolicLink() && !followSymlinks) {
+    // A link into the cache is a file that `cache.link: symlink` placed there: it is tracked content.
+    const cacheLink = st.isSymbolicLink() && cacheLinkTarget(abs, `${repo.store.root}/objects/${repo.store.algo}`) !== undefined;
+    if (st.isSymbolicLink() && !followSymlinks && !cacheLink) {
       throw new MlvError('TARGET_IS_SYMLINK', `${rel} is a symbolic link`, { hint: 'add the file it points to, or pass --follow-symlinks', exitCode: 2 });
     }
     const target = st.isSymbolicLink() ? statSync(abs) : st;

@@ -8,6 +8,9 @@ import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink, copyFi
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+/** Temp names are `<pid>.<salt>.<n>`: unique across processes and restarts without per-file randomness. */
+const TEMP_SALT = randomBytes(4).toString('hex');
 import { CorruptObjectError, MlvError, systemError } from '../errors.js';
 import { acquireHasher, CHUNK_SIZE, hashBytes, hashFile } from './hash.js';
 import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './oid.js';
@@ -88,7 +91,7 @@ export class ObjectStore {
 
   newTempPath(): string {
     this.ensureDir(this.tmpDir);
-    return join(this.tmpDir, `${process.pid}.${++this.tmpCounter}.${randomBytes(4).toString('hex')}`);
+    return join(this.tmpDir, `${process.pid}.${TEMP_SALT}.${++this.tmpCounter}`);
   }
 
   private ensureDir(dir: string): void {
@@ -305,13 +308,11 @@ export class ObjectStore {
 
   /** @internal used by StoreBatch */
   placeAll(pending: Map<string, string>): void {
+    // No existence check: if another process placed the same object meanwhile, the rename replaces it
+    // with identical bytes (content addressing), which is harmless and saves a stat per object.
     for (const [oid, tmp] of pending) {
       const dest = this.path(oid);
-      if (existsSync(dest)) {
-        rmSync(tmp, { force: true });
-        continue;
-      }
-      this.ensureDir(join(dest, '..'));
+      this.ensureDir(dest.slice(0, dest.lastIndexOf('/')));
       renameSync(tmp, dest);
     }
   }
@@ -327,25 +328,40 @@ export class StoreBatch {
   bytes = 0;
   maxObjects = 4096;
   maxBytes = 256 * 1024 * 1024;
+  /** The previous chunk, being made durable while the next one is written. */
+  private inFlight: Promise<void> | undefined;
 
   constructor(private readonly store: ObjectStore) {}
 
+  /**
+   * Makes everything pending durable and places it. Waits for any chunk still in flight.
+   */
   async flush(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const pending = new Map(this.pending);
-    this.pending.clear();
-    this.bytes = 0;
-    await syncFileSystem(this.store.tmpDir, [...pending.values()]);
-    this.store.placeAll(pending);
+    await this.maybeFlush(true);
+    await this.inFlight;
+    this.inFlight = undefined;
   }
 
-  /** Flushes when the batch has grown past its limits (call between files). */
-  async maybeFlush(): Promise<void> {
-    if (this.pending.size >= this.maxObjects || this.bytes >= this.maxBytes) await this.flush();
+  /**
+   * When the batch has grown past its limits (or `force`), starts syncing it in the background and
+   * carries on: the file system flushes one chunk while the next is being written. Renames happen only
+   * after that chunk's sync completed.
+   */
+  async maybeFlush(force = false): Promise<void> {
+    if (this.pending.size === 0) return;
+    if (!force && this.pending.size < this.maxObjects && this.bytes < this.maxBytes) return;
+    const chunk = new Map(this.pending);
+    this.pending.clear();
+    this.bytes = 0;
+    const previous = this.inFlight;
+    await previous; // at most one chunk in flight: bounds the temp files at risk and surfaces errors
+    this.inFlight = syncFileSystem(this.store.tmpDir, [...chunk.values()]).then(() => this.store.placeAll(chunk));
+    this.inFlight.catch(() => undefined); // observed by the next flush
   }
 
   /** Drops unflushed temp files (on error). */
   async discard(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
     const temps = [...this.pending.values()];
     this.pending.clear();
     await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));

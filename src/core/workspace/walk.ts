@@ -102,8 +102,9 @@ export function walkDir(absRoot: string, opts: WalkOptions = {}): WalkResult {
 }
 
 /**
- * When `abs` is a symbolic link to an object in the cache (`<objects>/<algo>/<xx>/<rest>`), the object's
- * hex and the stat of the object; else undefined.
+ * When `abs` is a symbolic link to an object in the cache, the object's hex and the stat of the object;
+ * else undefined. `cacheObjectsDir` is the store's per-algorithm folder (`<cache>/objects/<algo>`), so a
+ * link target below it is `<xx>/<rest>`.
  */
 export function cacheLinkTarget(abs: string, cacheObjectsDir: string): { hex: string; st: Stats } | undefined {
   let target: string;
@@ -115,9 +116,9 @@ export function cacheLinkTarget(abs: string, cacheObjectsDir: string): { hex: st
   const prefix = cacheObjectsDir.endsWith('/') ? cacheObjectsDir : cacheObjectsDir + '/';
   if (!target.startsWith(prefix)) return undefined;
   const parts = target.slice(prefix.length).split('/');
-  if (parts.length !== 3) return undefined;
+  if (parts.length !== 2 || parts[0]!.length !== 2) return undefined;
   try {
-    return { hex: parts[1]! + parts[2]!, st: statSync(target) };
+    return { hex: parts[0]! + parts[1]!, st: statSync(target) };
   } catch {
     return undefined;
   }
