@@ -1,0 +1,138 @@
+// Remotes part of the benchmark (issue 3): `mlv push` / `mlv pull` of the benchmark data to a local-folder
+// remote and to an S3-compatible server (s3rver from npm, on 127.0.0.1), side by side with `rclone copy` of
+// the same bytes to the same kind of target. Runs only when mlv has the remote commands; otherwise it says
+// so and measures nothing.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { countFiles } from './data.js';
+import { fmtRatio, fmtS } from './report.js';
+
+/** What mlv must have for this part; returns the missing pieces. */
+export function missingRemoteSupport(root, built = root) {
+  const need = [
+    ['src/core/remotes/', join(root, 'src', 'core', 'remotes')],
+    ['mlv push', join(built, 'dist', 'cli', 'commands', 'push.js')],
+    ['mlv pull', join(built, 'dist', 'cli', 'commands', 'pull.js')],
+    ['mlv remote add', join(built, 'dist', 'cli', 'commands', 'remote', 'add.js')],
+  ];
+  return need.filter(([, p]) => !existsSync(p)).map(([name]) => name);
+}
+
+/** Start s3rver in a child process; resolves { endpoint, stop }. */
+function startS3rver(root, dir, bucket) {
+  const script = `
+    const S3rver = (await import(${JSON.stringify(join(root, 'node_modules', 's3rver', 'lib', 's3rver.js'))})).default;
+    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(dir)},
+      configureBuckets: [{ name: ${JSON.stringify(bucket)} }] });
+    const { port } = await server.run();
+    process.stdout.write('PORT ' + port + '\\n');
+    process.on('SIGTERM', async () => { await server.close(); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = /PORT (\d+)/.exec(buf);
+      if (m) resolve({ endpoint: `http://127.0.0.1:${m[1]}`, stop: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => reject(new Error(`s3rver exited (${code}) before it was ready`)));
+  });
+}
+
+/**
+ * Time `mlv push` to a fresh remote from the benchmark's mlv repo and `mlv pull` into a fresh clone, then
+ * `rclone copy` of big.bin + images/ to an equivalent target and back. `h` are helpers from run.js.
+ */
+export async function benchRemotes(ctx, h) {
+  const missing = missingRemoteSupport(h.ROOT, h.MLV_ROOT);
+  if (missing.length) {
+    const why = `mlv does not have ${missing.join(', ')} yet (issue 3); no remote figures measured`;
+    h.log(`remotes: skipped — ${why}`);
+    return { skipped: why };
+  }
+  if (!ctx.mlvRepo) return { skipped: 'the remotes part needs the main run (it pushes the main run\'s mlv repo)' };
+  if (!ctx.have.rclone) return { skipped: 'rclone is not installed (apt-get install rclone)' };
+
+  const repo = ctx.mlvRepo;
+  const rcloneConf = join(ctx.tmp, 'rclone.conf');
+  writeFileSync(rcloneConf, '');
+  const rcloneEnv = { ...h.GIT_ENV, RCLONE_CONFIG: rcloneConf };
+  const rcloneData = ['--include', '/big.bin', '--include', '/images/**'];
+  const out = { kinds: {} };
+
+  const measure = (kind, mlvUrl, configure, rcloneTarget, env) => {
+    const name = `bench-${kind}`;
+    h.run(...h.mlv('remote', 'add', name, mlvUrl), { cwd: repo, env });
+    for (const [k, v] of configure) h.run(...h.mlv('remote', 'modify', name, k, v), { cwd: repo, env });
+    h.run('git', ['add', '-A'], { cwd: repo, env });
+    h.run('git', ['commit', '-q', '--allow-empty', '-m', `remote ${name}`], { cwd: repo, env });
+    const r = {};
+    r.push = h.timeOnce(ctx, repo, ...h.mlv('push', '-q', '-r', name), `mlv push (${kind})`, env);
+    const clone = join(ctx.tmp, `clone-${kind}`);
+    h.run('git', ['clone', '-q', repo, clone], { env });
+    // the clone has no credentials (they live in the ignored config.local.yaml): copy them over
+    const local = join(repo, '.mlv', 'config.local.yaml');
+    if (existsSync(local)) copyFileSync(local, join(clone, '.mlv', 'config.local.yaml'));
+    r.pull = h.timeOnce(ctx, clone, ...h.mlv('pull', '-q', '-r', name), `mlv pull (${kind}) into a fresh clone`, env);
+    if (statSync(join(clone, 'big.bin')).size !== ctx.o.bigMiB * 1048576 || countFiles(join(clone, 'images')) !== ctx.o.files) {
+      throw new Error(`mlv pull (${kind}) did not restore the data`);
+    }
+    h.rmrf(clone);
+    r.rclonePush = h.timeOnce(ctx, repo, 'rclone', ['copy', repo, rcloneTarget, ...rcloneData], `rclone copy → ${kind}`, env);
+    const back = join(ctx.tmp, `rclone-back-${kind}`);
+    mkdirSync(back);
+    r.rclonePull = h.timeOnce(ctx, ctx.tmp, 'rclone', ['copy', rcloneTarget, back], `rclone copy ← ${kind}`, env);
+    h.rmrf(back);
+    out.kinds[kind] = r;
+    return r;
+  };
+
+  // 1. a local folder
+  const folder = join(ctx.tmp, 'remote-folder');
+  mkdirSync(join(folder, 'mlv'), { recursive: true });
+  measure('folder', join(folder, 'mlv'), [], join(folder, 'rclone'), rcloneEnv);
+
+  // 2. an S3-compatible server on loopback
+  try {
+    const s3dir = join(ctx.tmp, 's3rver');
+    mkdirSync(s3dir);
+    const s3 = await startS3rver(h.ROOT, s3dir, 'bench');
+    try {
+      Object.assign(rcloneEnv, {
+        RCLONE_CONFIG_BENCHS3_TYPE: 's3',
+        RCLONE_CONFIG_BENCHS3_PROVIDER: 'Other',
+        RCLONE_CONFIG_BENCHS3_ENDPOINT: s3.endpoint,
+        RCLONE_CONFIG_BENCHS3_ACCESS_KEY_ID: 'S3RVER',
+        RCLONE_CONFIG_BENCHS3_SECRET_ACCESS_KEY: 'S3RVER',
+        RCLONE_CONFIG_BENCHS3_REGION: 'us-east-1',
+        RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE: 'true',
+      });
+      measure('s3', 's3://bench/mlv', [['endpoint', s3.endpoint], ['region', 'us-east-1'], ['path_style', 'true'],
+        ['access_key_id', 'S3RVER'], ['secret_access_key', 'S3RVER']], 'benchs3:bench/rclone', rcloneEnv);
+    } finally {
+      s3.stop();
+    }
+  } catch (err) {
+    ctx.skipped.push(`S3 remote part: ${err.message}`);
+  }
+
+  const rows = [];
+  const targets = [];
+  for (const [kind, r] of Object.entries(out.kinds)) {
+    const limit = kind === 'folder' ? 1 : 1.2;
+    for (const op of ['push', 'pull']) {
+      const mine = r[op];
+      const theirs = r[op === 'push' ? 'rclonePush' : 'rclonePull'];
+      const ratio = theirs.seconds / mine.seconds;
+      const ok = mine.seconds <= limit * theirs.seconds;
+      const name = `${op} to ${kind} remote`;
+      targets.push({ name, ok, detail: `mlv ≤ ${limit} × rclone` });
+      rows.push([name, fmtS(mine), fmtS(theirs), fmtRatio(ratio), ok ? 'PASS' : 'FAIL']);
+    }
+  }
+  out.rows = rows;
+  out.targets = targets;
+  return out;
+}
