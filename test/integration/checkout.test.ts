@@ -1,0 +1,308 @@
+/** checkout, remove, unprotect and cache verify through the library API on real Git repos. */
+import { chmodSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { add } from '../../src/core/api/add.js';
+import { cacheVerify } from '../../src/core/api/cache-verify.js';
+import { checkout } from '../../src/core/api/checkout.js';
+import { commit } from '../../src/core/api/commit.js';
+import { remove } from '../../src/core/api/remove.js';
+import { status } from '../../src/core/api/status.js';
+import { unprotect } from '../../src/core/api/unprotect.js';
+import { MlvError } from '../../src/core/errors.js';
+import { bytes, cacheObjects, exists, fingerprint, git, listFiles, makeRepo, mode, read, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
+
+const objPath = (root: string, oid: string, cache = join(root, '.mlv/cache')) => {
+  const [algo, hex] = oid.split(':') as [string, string];
+  return join(cache, 'objects', algo, hex.slice(0, 2), hex.slice(2));
+};
+
+/** Flips one byte of a cache object (objects are 0444: make it writable first, as a careless tool would). */
+function flipByte(file: string, at = 0): void {
+  chmodSync(file, 0o644);
+  const b = readFileSync(file);
+  b[at] = b[at]! ^ 0xff;
+  writeFileSync(file, b);
+  chmodSync(file, 0o444);
+}
+
+async function allClean(dir: string): Promise<void> {
+  const s = await status(repoAt(dir), [], { cwd: dir });
+  expect(s.filter((e) => e.state !== 'unchanged')).toEqual([]);
+}
+
+async function caught(p: Promise<unknown>): Promise<MlvError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(MlvError);
+    return err as MlvError;
+  }
+  throw new Error('expected the operation to fail');
+}
+
+describe('checkout', () => {
+  it('restores deleted files and folders byte for byte, with exec bits, empty files and empty folders', async () => {
+    const dir = await makeRepo();
+    const big = bytes(3 * 1024 * 1024 + 5, 11);
+    writeFiles(dir, {
+      'model.bin': big, 'run.sh': '#!/bin/sh\n', 'empty': '',
+      'd/a.txt': 'a', 'd/sub/b.bin': bytes(5000, 12), 'd/sub/tool': 'x', 'd/e': '', 'd/ü ñ 😀.txt': 'u',
+    });
+    writeFiles(dir, { 'd/nothing/.keep-not': 'x' });
+    rmSync(join(dir, 'd/nothing/.keep-not'));
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    chmodSync(join(dir, 'd/sub/tool'), 0o755);
+    await add(repoAt(dir), ['model.bin', 'run.sh', 'empty', 'd'], { cwd: dir });
+    const before = fingerprint(dir, { exclude: ['.mlv'] });
+    for (const p of ['model.bin', 'run.sh', 'empty', 'd']) rmSync(join(dir, p), { recursive: true });
+    const r = await checkout(repoAt(dir), [], { cwd: dir });
+    expect(r).toMatchObject({ restored: 8, missing: [], discarded: [] });
+    const after = fingerprint(dir, { exclude: ['.mlv'] });
+    // Same content, types and modes (mtimes differ: the files are new).
+    const strip = (fp: Record<string, string>) => Object.fromEntries(Object.entries(fp).map(([k, v]) => [k, v.split(' ').slice(0, 4).join(' ')]));
+    expect(strip(after)).toEqual(strip(before));
+    expect(mode(dir, 'run.sh')).toBe(0o755);
+    expect(mode(dir, 'd/sub/tool')).toBe(0o755);
+    expect(mode(dir, 'model.bin')).toBe(0o644);
+    expect(lstatSync(join(dir, 'd/nothing')).isDirectory()).toBe(true);
+    expect(sha256(read(dir, 'model.bin'))).toBe(sha256(big));
+    await allClean(dir);
+    // A second checkout has nothing to do.
+    const again = await checkout(repoAt(dir), [], { cwd: dir });
+    expect(again).toMatchObject({ restored: 0, deleted: 0 });
+  });
+
+  it('after `git checkout` of an older commit restores that version, and back again', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'data.csv': 'id,v\n1,a\n', 'imgs/1.png': 'one', 'imgs/2.png': 'two', 'model.bin': bytes(2 * 1024 * 1024, 1) });
+    await add(repoAt(dir), ['data.csv', 'imgs', 'model.bin'], { cwd: dir });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'v1');
+    const v1 = fingerprint(dir, { exclude: ['.mlv'] });
+    writeFiles(dir, { 'data.csv': 'id,v\n1,a\n2,b\n', 'imgs/3.png': 'three', 'model.bin': bytes(2 * 1024 * 1024, 2) });
+    rmSync(join(dir, 'imgs/1.png'));
+    await commit(repoAt(dir), [], { cwd: dir });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'v2');
+    const v2 = fingerprint(dir, { exclude: ['.mlv'] });
+
+    git(dir, 'checkout', '-q', 'HEAD~1');
+    await checkout(repoAt(dir), [], { cwd: dir });
+    const content = (fp: Record<string, string>) => Object.fromEntries(Object.entries(fp).map(([k, v]) => [k, v.split(' ').slice(0, 4).join(' ')]));
+    expect(content(fingerprint(dir, { exclude: ['.mlv'] }))).toEqual(content(v1));
+    expect(readText(dir, 'data.csv')).toBe('id,v\n1,a\n');
+    expect(exists(dir, 'imgs/3.png')).toBe(false);
+    await allClean(dir);
+
+    git(dir, 'checkout', '-q', 'main');
+    await checkout(repoAt(dir), [], { cwd: dir });
+    expect(content(fingerprint(dir, { exclude: ['.mlv'] }))).toEqual(content(v2));
+    await allClean(dir);
+  });
+
+  it('refuses to overwrite or delete changes that are not in the cache, listing them and changing nothing; --force discards', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'a.txt': 'a', 'b.txt': 'b', 'd/x': 'x', 'd/y': 'y' });
+    await add(repoAt(dir), ['a.txt', 'b.txt', 'd'], { cwd: dir });
+    writeFiles(dir, { 'a.txt': 'local edit', 'd/x': 'edited x', 'd/untracked-new': 'new' });
+    rmSync(join(dir, 'b.txt'));
+    const before = fingerprint(dir);
+    const err = await caught(checkout(repoAt(dir), [], { cwd: dir }));
+    expect(err.code).toBe('CHECKOUT_CONFLICT');
+    expect(err.message).toContain('a.txt');
+    expect(err.message).toContain('d/x');
+    expect(err.message).toContain('d/untracked-new');
+    expect(err.details?.paths).toEqual(expect.arrayContaining(['a.txt', 'd/x', 'd/untracked-new']));
+    expect(err.hint).toMatch(/--force/);
+    expect(fingerprint(dir)).toEqual(before); // b.txt was NOT restored either: nothing changed
+    const forced = await checkout(repoAt(dir), [], { cwd: dir, force: true });
+    expect(forced.discarded.sort()).toEqual(['a.txt', 'd/untracked-new', 'd/x']);
+    expect(readText(dir, 'a.txt')).toBe('a');
+    expect(readText(dir, 'b.txt')).toBe('b');
+    expect(readText(dir, 'd/x')).toBe('x');
+    expect(exists(dir, 'd/untracked-new')).toBe(false);
+    await allClean(dir);
+  });
+
+  it('replaces content that is already in the cache without asking (nothing is lost)', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'a.txt': 'v1' });
+    await add(repoAt(dir), ['a.txt'], { cwd: dir });
+    const v1Pointer = readText(dir, 'a.txt.mlv');
+    writeFiles(dir, { 'a.txt': 'v2' });
+    await add(repoAt(dir), ['a.txt'], { cwd: dir });
+    writeFileSync(join(dir, 'a.txt.mlv'), v1Pointer);
+    await checkout(repoAt(dir), [], { cwd: dir });
+    expect(readText(dir, 'a.txt')).toBe('v1');
+  });
+
+  it('only touches the targets it is given', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'a.txt': 'a', 'b.txt': 'b' });
+    await add(repoAt(dir), ['a.txt', 'b.txt'], { cwd: dir });
+    rmSync(join(dir, 'a.txt'));
+    rmSync(join(dir, 'b.txt'));
+    await checkout(repoAt(dir), ['a.txt'], { cwd: dir });
+    expect(exists(dir, 'a.txt')).toBe(true);
+    expect(exists(dir, 'b.txt')).toBe(false);
+  });
+
+  it('reports missing objects without failing the others', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'a.txt': 'a', 'b.txt': 'b' });
+    const [a] = await add(repoAt(dir), ['a.txt', 'b.txt'], { cwd: dir });
+    rmSync(join(dir, 'a.txt'));
+    rmSync(join(dir, 'b.txt'));
+    rmSync(objPath(dir, a!.oid));
+    const r = await checkout(repoAt(dir), [], { cwd: dir });
+    expect(r.missing).toEqual([{ path: 'a.txt', oid: a!.oid }]);
+    expect(readText(dir, 'b.txt')).toBe('b');
+  });
+
+  it.each([
+    ['small (read whole)', 2000],
+    ['big (streamed)', 2 * 1024 * 1024 + 1],
+  ])('refuses a corrupt cache object when copying (%s): error names the object, nothing placed', async (_what, size) => {
+    const dir = await makeRepo({ config: 'cache:\n  link: [copy]\n' });
+    writeFiles(dir, { 'f.bin': bytes(size, 3), 'd/g.bin': bytes(size, 4) });
+    const [f, d] = await add(repoAt(dir), ['f.bin', 'd'], { cwd: dir });
+    const gOid = `xxh128:${(await import('../../src/core/objects/hash.js').then((m) => m.hashFile('xxh128', join(dir, 'd/g.bin')))).hex}`;
+    flipByte(objPath(dir, f!.oid), 100);
+    flipByte(objPath(dir, gOid), 7);
+    rmSync(join(dir, 'f.bin'));
+    rmSync(join(dir, 'd'), { recursive: true });
+    const err = await caught(checkout(repoAt(dir), [], { cwd: dir }));
+    expect(err.code).toBe('OBJECT_CORRUPT');
+    expect(err.message).toContain(f!.oid);
+    expect(err.message).toContain(gOid);
+    expect(err.message).toContain('f.bin');
+    expect(exists(dir, 'f.bin')).toBe(false);
+    expect(exists(dir, 'd/g.bin')).toBe(false);
+    expect(listFiles(join(dir, '.mlv/tmp/staging'))).toEqual([]);
+    // cache verify finds both; --repair moves them to quarantine.
+    const v = await cacheVerify(repoAt(dir));
+    expect(v.bad.map((b) => b.oid).sort()).toEqual([f!.oid, gOid].sort());
+    expect(v.bad.every((b) => b.actual !== b.oid && !b.quarantinedTo)).toBe(true);
+    expect(exists(dir, objPath(dir, f!.oid).slice(dir.length + 1))).toBe(true);
+    const repaired = await cacheVerify(repoAt(dir), { repair: true });
+    expect(repaired.bad).toHaveLength(2);
+    for (const b of repaired.bad) {
+      expect(b.quarantinedTo).toContain(join(dir, '.mlv/cache/quarantine'));
+      expect(exists(dir, b.quarantinedTo!.slice(dir.length + 1))).toBe(true);
+      expect(exists(dir, objPath(dir, b.oid).slice(dir.length + 1))).toBe(false);
+    }
+    expect((await cacheVerify(repoAt(dir))).bad).toEqual([]);
+    // Status now knows the content is gone; re-adding a good copy heals the cache.
+    expect((await status(repoAt(dir), ['f.bin'], { cwd: dir }))[0]).toMatchObject({ state: 'deleted', inCache: false });
+    expect(d!.kind).toBe('dir');
+  });
+});
+
+describe('link modes and unprotect', () => {
+  it('cache.link [hardlink, copy]: workspace files are read-only hard links; unprotect makes editable copies', async () => {
+    const dir = await makeRepo({ config: 'cache:\n  link: [hardlink, copy]\n' });
+    writeFiles(dir, { 'f.bin': bytes(4000, 1), 'd/a': 'a', 'd/b': 'b', 'run.sh': 'x' });
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    const [f] = await add(repoAt(dir), ['f.bin', 'd', 'run.sh'], { cwd: dir });
+    const st = lstatSync(join(dir, 'f.bin'));
+    expect(st.ino).toBe(statSync(objPath(dir, f!.oid)).ino);
+    expect(st.mode & 0o777).toBe(0o444);
+    expect(lstatSync(join(dir, 'd/a')).nlink).toBeGreaterThan(1);
+    expect(mode(dir, 'run.sh')).toBe(0o755); // executables stay copies
+    await allClean(dir);
+    // Checkout restores hard links too.
+    rmSync(join(dir, 'f.bin'));
+    await checkout(repoAt(dir), [], { cwd: dir });
+    expect(lstatSync(join(dir, 'f.bin')).ino).toBe(statSync(objPath(dir, f!.oid)).ino);
+    const r = await unprotect(repoAt(dir), ['f.bin', 'd'], { cwd: dir });
+    expect(r.unprotected.sort()).toEqual(['d/a', 'd/b', 'f.bin']);
+    const after = lstatSync(join(dir, 'f.bin'));
+    expect(after.nlink).toBe(1);
+    expect(after.mode & 0o200).toBe(0o200);
+    expect(sha256(read(dir, 'f.bin'))).toBe(sha256(bytes(4000, 1)));
+    // Editing the copy cannot corrupt the cache.
+    writeFileSync(join(dir, 'f.bin'), 'edited');
+    expect((await cacheVerify(repoAt(dir))).bad).toEqual([]);
+    expect((await status(repoAt(dir), ['f.bin'], { cwd: dir }))[0]!.state).toBe('modified');
+    // Unprotecting again finds nothing to do.
+    expect((await unprotect(repoAt(dir), ['d'], { cwd: dir })).unprotected).toEqual([]);
+  });
+
+  it('cache.link [symlink, copy]: workspace files are links into the cache; unprotect makes editable copies', async () => {
+    const dir = await makeRepo({ config: 'cache:\n  link: [symlink, copy]\n' });
+    writeFiles(dir, { 'f.bin': bytes(4000, 2), 'd/a': 'a', 'd/s/b': 'b' });
+    const [f] = await add(repoAt(dir), ['f.bin', 'd'], { cwd: dir });
+    expect(lstatSync(join(dir, 'f.bin')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, 'f.bin'))).toBe(objPath(dir, f!.oid));
+    expect(lstatSync(join(dir, 'd/s/b')).isSymbolicLink()).toBe(true);
+    await allClean(dir);
+    // Re-adding the linked paths changes nothing.
+    const before = fingerprint(dir);
+    const again = await add(repoAt(dir), ['f.bin', 'd'], { cwd: dir });
+    expect(again.map((x) => x.changed)).toEqual([false, false]);
+    expect(fingerprint(dir)).toEqual(before);
+    rmSync(join(dir, 'd'), { recursive: true });
+    await checkout(repoAt(dir), [], { cwd: dir });
+    expect(lstatSync(join(dir, 'd/a')).isSymbolicLink()).toBe(true);
+    const r = await unprotect(repoAt(dir), ['f.bin', 'd/s'], { cwd: dir });
+    expect(r.unprotected.sort()).toEqual(['d/s/b', 'f.bin']);
+    expect(lstatSync(join(dir, 'f.bin')).isFile()).toBe(true);
+    expect(mode(dir, 'f.bin') & 0o200).toBe(0o200);
+    expect(read(dir, 'f.bin').equals(bytes(4000, 2))).toBe(true);
+    expect(lstatSync(join(dir, 'd/a')).isSymbolicLink()).toBe(true); // not named: left alone
+    await allClean(dir);
+  });
+
+  it('default link mode leaves files editable and unprotect has nothing to do', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'f.bin': 'f' });
+    await add(repoAt(dir), ['f.bin'], { cwd: dir });
+    expect(await unprotect(repoAt(dir), ['f.bin'], { cwd: dir })).toEqual({ unprotected: [], alreadyEditable: 1 });
+  });
+});
+
+describe('remove', () => {
+  it('deletes the pointer and the ignore line; the data and the cache stay', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'data/a.csv': 'a', 'data/b.csv': 'b', 'data/.gitignore': '# mine\n*.tmp\n' });
+    await add(repoAt(dir), ['data/a.csv', 'data/b.csv'], { cwd: dir });
+    expect(readText(dir, 'data/.gitignore')).toBe('# mine\n*.tmp\n/a.csv\n/b.csv\n');
+    const objects = cacheObjects(join(dir, '.mlv/cache'));
+    const r = await remove(repoAt(dir), ['data/a.csv'], { cwd: dir });
+    expect(r).toEqual([{ path: 'data/a.csv', pointer: 'data/a.csv.mlv' }]);
+    expect(exists(dir, 'data/a.csv.mlv')).toBe(false);
+    expect(readText(dir, 'data/a.csv')).toBe('a');
+    expect(readText(dir, 'data/.gitignore')).toBe('# mine\n*.tmp\n/b.csv\n');
+    expect(cacheObjects(join(dir, '.mlv/cache'))).toEqual(objects);
+    // By pointer name too; an emptied .gitignore mlv created is deleted.
+    writeFiles(dir, { 'x/y.bin': 'y' });
+    await add(repoAt(dir), ['x/y.bin'], { cwd: dir });
+    await remove(repoAt(dir), ['x/y.bin.mlv'], { cwd: dir });
+    expect(exists(dir, 'x/.gitignore')).toBe(false);
+    expect(exists(dir, 'x/y.bin')).toBe(true);
+    expect((await status(repoAt(dir), [], { cwd: dir })).map((e) => e.path)).toEqual(['data/b.csv']);
+  });
+
+  it('refuses an untracked path and changes nothing', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'a.txt': 'a', 'b.txt': 'b' });
+    await add(repoAt(dir), ['a.txt'], { cwd: dir });
+    const before = fingerprint(dir);
+    const err = await caught(remove(repoAt(dir), ['a.txt', 'b.txt'], { cwd: dir }));
+    expect(err.code).toBe('NOT_TRACKED');
+    expect(fingerprint(dir)).toEqual(before);
+  });
+});
+
+describe('cache verify', () => {
+  it('is clean on a fresh cache and removes stale temp files of dead processes', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'a': 'a', 'd/b': 'b' });
+    await add(repoAt(dir), ['a', 'd'], { cwd: dir });
+    writeFiles(dir, { '.mlv/cache/tmp/999999.1.abcd': 'partial', '.mlv/tmp/staging/999999-1': 'partial' });
+    const r = await cacheVerify(repoAt(dir));
+    expect(r).toMatchObject({ checked: 3, bad: [], tempsRemoved: 2 }); // a, d/b and d's tree
+    expect(listFiles(join(dir, '.mlv/cache/tmp'))).toEqual([]);
+  });
+});
