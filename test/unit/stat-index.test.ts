@@ -1,4 +1,4 @@
-import { statSync, utimesSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StatIndex } from '../../src/core/workspace/stat-index.js';
@@ -106,10 +106,9 @@ describe('stat index', () => {
     age(file, 10);
     const idx = StatIndex.load(tmp, 'xxh128');
     idx.record('data.bin', statSync(file), 'aa');
-    idx.markComplete('tree1');
     idx.save();
     expect(StatIndex.load(tmp, 'sha256').lookup('data.bin', statSync(file))).toBeUndefined();
-    expect(StatIndex.load(tmp, 'xxh128').isComplete('tree1')).toBe(true);
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe('aa');
     writeFileSync(join(tmp, 'stat-index.json'), '{not json');
     expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
     rmSync(join(tmp, 'stat-index.json'));
@@ -120,5 +119,27 @@ describe('stat index', () => {
     const { tmp } = setup();
     StatIndex.load(tmp, 'xxh128').save();
     expect(existsSync(join(tmp, 'stat-index.json'))).toBe(false);
+  });
+});
+
+describe('stat index completeness claims', () => {
+  it('are kept while the cache objects folder is unchanged and dropped when an object disappears', () => {
+    const dir = tempDir('mlv-index-');
+    const tmp = join(dir, 'tmp');
+    const objects = join(dir, 'cache/objects/xxh128');
+    mkdirSync(join(objects, 'ab'), { recursive: true });
+    writeFileSync(join(objects, 'ab/cdef'), 'x');
+    writeFileSync(join(objects, 'ab/0123'), 'y');
+    const idx = StatIndex.load(tmp, 'xxh128', objects);
+    idx.markComplete('tree1');
+    idx.save();
+    expect(StatIndex.load(tmp, 'xxh128', objects).isComplete('tree1')).toBe(true);
+    // Without the cache location a claim cannot be checked: it is not trusted.
+    expect(StatIndex.load(tmp, 'xxh128').isComplete('tree1')).toBe(false);
+    // An object deleted behind mlv's back (by hand, by another repo sharing the cache, by gc).
+    rmSync(join(objects, 'ab/cdef'));
+    const t = new Date(Date.now() + 5000); // make sure the folder's mtime differs even on coarse clocks
+    utimesSync(join(objects, 'ab'), t, t);
+    expect(StatIndex.load(tmp, 'xxh128', objects).isComplete('tree1')).toBe(false);
   });
 });

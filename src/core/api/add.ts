@@ -49,7 +49,7 @@ export async function add(repo: Repo, args: string[], opts: AddOptions = {}): Pr
   const rels = [...new Set(await expandTargets(repo, args, cwd))];
   // The stat index is read before the lock so folders are listed and checked once; its entries are
   // self-validating (a stat that no longer matches is ignored), so another writer cannot make them wrong.
-  const index = StatIndex.load(repo.tmpDir, repo.store.algo);
+  const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
   const items = await validateAddTargets(repo, rels, opts.followSymlinks ?? false, index);
   return withLock(repo.tmpDir, `mlv add ${args.join(' ')}`, repo.config.core.lockTimeout, async () => {
     try {

@@ -38,7 +38,7 @@ export interface StatusOptions {
 
 export async function status(repo: Repo, targets: string[] = [], opts: StatusOptions = {}): Promise<StatusEntry[]> {
   const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
-  const index = StatIndex.load(repo.tmpDir, repo.store.algo);
+  const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
   const ctx: SnapshotContext = { repo, index, reporter: opts.reporter ?? silentReporter };
   const entries: StatusEntry[] = [];
   try {

@@ -10,7 +10,8 @@
  * mtime is kept as Node's `mtimeMs` (a double with sub-microsecond resolution at today's dates): reading
  * BigInt stats for true nanoseconds costs ~40% more per file, and the racy guard covers the gap.
  */
-import { readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,6 +23,33 @@ interface IndexFile {
   entries: Record<string, Entry>;
   /** Tree hexes whose every object was seen in the cache (lets status skip 100k existence checks). */
   complete?: string[];
+  /** `cacheStamp` of the cache's objects folder when `complete` was written; the claims hold only while it matches. */
+  cacheStamp?: string;
+}
+
+/**
+ * A fingerprint of the cache's `objects/<algo>` folder: the names and mtimes of its two-hex-digit
+ * sub-folders (at most 256 stats). Deleting an object changes its folder's mtime, so completeness claims
+ * recorded under another stamp are not trusted: an object removed by hand, by another repo sharing the
+ * cache or by a future gc makes status check again instead of reporting data as safe that is gone.
+ */
+export function cacheStamp(objectsDir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(objectsDir).sort();
+  } catch {
+    return 'absent';
+  }
+  const h = createHash('sha1');
+  for (const n of names) {
+    try {
+      const st = statSync(join(objectsDir, n));
+      h.update(`${n}\0${st.ino}\0${st.mtimeMs}\n`);
+    } catch {
+      h.update(`${n}\0-\n`);
+    }
+  }
+  return h.digest('hex');
 }
 
 export class StatIndex {
@@ -43,7 +71,11 @@ export class StatIndex {
     this.writtenAtMs = writtenAtMs;
   }
 
-  static load(tmpDir: string, algo: string): StatIndex {
+  /**
+   * @param objectsDir the cache's `objects/<algo>` folder. Completeness claims are kept only when it is
+   *   given and unchanged since they were written (see `cacheStamp`); without it they are dropped.
+   */
+  static load(tmpDir: string, algo: string, objectsDir?: string): StatIndex {
     const file = join(tmpDir, 'stat-index.json');
     try {
       const st = statSync(file);
@@ -51,13 +83,21 @@ export class StatIndex {
       if (data.version === 1 && data.algo === algo && data.entries && typeof data.entries === 'object') {
         // A plain object (not a Map) avoids re-building 100k entries on every start-up.
         Object.setPrototypeOf(data.entries, null);
-        return new StatIndex(file, algo, data.entries, st.mtimeMs, Array.isArray(data.complete) ? data.complete : []);
+        let complete = Array.isArray(data.complete) ? data.complete : [];
+        if (complete.length > 0 && (!objectsDir || data.cacheStamp !== cacheStamp(objectsDir))) complete = [];
+        const index = new StatIndex(file, algo, data.entries, st.mtimeMs, complete);
+        index.objectsDir = objectsDir;
+        return index;
       }
     } catch {
       // Missing or unreadable: start empty (it only costs rehashing).
     }
-    return new StatIndex(file, algo, Object.create(null) as Record<string, Entry>, 0);
+    const index = new StatIndex(file, algo, Object.create(null) as Record<string, Entry>, 0);
+    index.objectsDir = objectsDir;
+    return index;
   }
+
+  private objectsDir: string | undefined;
 
   /** The hash recorded for `rel` if the file's stat still matches and the entry is not racy. */
   lookup(rel: string, st: Stats): string | undefined {
@@ -117,7 +157,11 @@ export class StatIndex {
     if (!this.dirty) return;
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      const data: IndexFile = { version: 1, algo: this.algo, entries: this.entries, complete: [...this.complete] };
+      const data: IndexFile = { version: 1, algo: this.algo, entries: this.entries };
+      if (this.complete.size > 0 && this.objectsDir) {
+        data.complete = [...this.complete];
+        data.cacheStamp = cacheStamp(this.objectsDir);
+      }
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(data));
       renameSync(tmp, this.file);
