@@ -1,11 +1,12 @@
 /**
  * `mlv pull [targets] [-r remote] [-j n] [--force]`: fetch, then checkout — for the whole artifacts,
- * or just the files under a path inside a tracked folder.
+ * or just the files under a path inside a tracked folder. With `fetchSelections` (history-wide pulls),
+ * those are fetched and only `selections` are checked out.
  */
 import { silentReporter } from '../events.js';
 import { openRepoRemote } from '../remotes/open-remote.js';
 import type { Repo } from '../workspace/repo.js';
-import { resolveSelections } from '../workspace/selection.js';
+import { resolveSelections, type Selection } from '../workspace/selection.js';
 import { checkoutSelections, type CheckoutResult } from './checkout.js';
 import { fetchWith, type FetchResult } from './fetch.js';
 import type { TransferOptions } from './push.js';
@@ -15,12 +16,12 @@ export interface PullResult {
   checkout: CheckoutResult;
 }
 
-export async function pull(repo: Repo, targets: string[] = [], opts: TransferOptions & { force?: boolean } = {}): Promise<PullResult> {
+export async function pull(repo: Repo, targets: string[] = [], opts: TransferOptions & { force?: boolean; fetchSelections?: Selection[] } = {}): Promise<PullResult> {
   const selections = opts.selections ?? (await resolveSelections(repo, targets, opts.cwd));
   const remote = await openRepoRemote(repo, opts.remote);
   let fetched: FetchResult;
   try {
-    fetched = await fetchWith(repo, remote, selections, opts);
+    fetched = await fetchWith(repo, remote, opts.fetchSelections ?? selections, opts);
   } finally {
     await remote.close();
   }

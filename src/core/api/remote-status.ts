@@ -10,6 +10,8 @@ import { neededObjects, resolveSelections, type Selection } from '../workspace/s
 export interface RemoteStatusEntry {
   path: string;
   pointer: string;
+  /** The pointer's oid (with history scopes, one entry per version). */
+  oid: string;
   /** Objects (files and trees) this artifact needs, as far as the local trees can list them. */
   objects: number;
   localOnly: number;
@@ -57,7 +59,7 @@ export async function remoteStatus(repo: Repo, targets: string[] = [], opts: { r
     }
     const state: RemoteStatusEntry['state'] =
       missing > 0 ? 'missing' : localOnly > 0 && remoteOnly > 0 ? 'diverged' : localOnly > 0 ? 'needs-push' : remoteOnly > 0 ? 'needs-pull' : 'in-sync';
-    return { path: sel.artifact.dataRel, pointer: sel.artifact.pointerRel, objects: new Set(oids).size, localOnly, remoteOnly, missing, listed, state };
+    return { path: sel.artifact.dataRel, pointer: sel.artifact.pointerRel, oid: sel.artifact.pointer.oid, objects: new Set(oids).size, localOnly, remoteOnly, missing, listed, state };
   });
   return { remote: remote.name, entries };
 }
