@@ -135,6 +135,18 @@ describe('add: bad targets change nothing', () => {
     await failsCleanly(dir, () => add(repoAt(dir), ['a\nb.csv'], { cwd: dir }), 'BAD_FILE_NAME');
   });
 
+  it('a top-level name with a backslash is refused (its pointer could not be read back); inside a folder it is kept', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'back\\slash.csv': 'b', 'd/also\\here.csv': 'h' });
+    const err = await failsCleanly(dir, () => add(repoAt(dir), ['back\\slash.csv'], { cwd: dir }), 'BAD_FILE_NAME');
+    expect(err.message).toContain('backslash');
+    await add(repoAt(dir), ['d'], { cwd: dir });
+    rmSync(join(dir, 'd'), { recursive: true });
+    await checkout(repoAt(dir), [], { cwd: dir });
+    expect(readText(dir, 'd/also\\here.csv')).toBe('h');
+    expect((await status(repoAt(dir), [], { cwd: dir })).map((e) => e.state)).toEqual(['unchanged']);
+  });
+
   it('symbolic links inside a folder are listed; --follow-symlinks stores what they point to', async () => {
     const dir = await makeRepo();
     writeFiles(dir, { 'd/real.txt': 'real', 'elsewhere/target.txt': 'target', 'elsewhere/t2/x': 'x2' });

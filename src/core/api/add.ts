@@ -8,7 +8,7 @@ import fg from 'fast-glob';
 import { MlvError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
 import { gitTrackedPaths } from '../git/git-cli.js';
-import { POINTER_SUFFIX } from '../objects/pointer.js';
+import { POINTER_SUFFIX, pointerPathProblem } from '../objects/pointer.js';
 import { nameProblem } from '../objects/tree.js';
 import { listArtifacts, toRepoPath, type Artifact } from '../workspace/artifacts.js';
 import { withLock } from '../workspace/lock.js';
@@ -66,7 +66,8 @@ async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: bo
       throw new MlvError('TARGET_IS_POINTER', `${rel} is an mlv pointer file; add the data it describes instead`, { exitCode: 2 });
     }
     const name = rel.slice(rel.lastIndexOf('/') + 1);
-    const problem = nameProblem(name);
+    // The name must also be a valid pointer `path` (no backslash), or the pointer written would be unreadable.
+    const problem = nameProblem(name) ?? (pointerPathProblem(name) ? 'the name contains a backslash' : undefined);
     if (problem) throw new MlvError('BAD_FILE_NAME', `${JSON.stringify(rel)} cannot be stored: ${problem}`, { hint: 'rename it first' });
     if (!existsSync(`${repo.root}/${rel}`) && !isSymlink(`${repo.root}/${rel}`)) {
       throw new MlvError('TARGET_MISSING', `${rel} does not exist`, { exitCode: 2 });
