@@ -70,8 +70,12 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
-/** Loads and validates the merged configuration of the repo whose `.mlv` folder is `mlvDir`. */
-export function loadConfig(root: string, mlvDir: string): MlvConfig {
+/**
+ * Loads and validates the merged configuration of the repo whose `.mlv` folder is `mlvDir`.
+ * `defaultCacheRoot` is where the default cache (`.mlv/cache`) lives: the main work tree's root, so
+ * linked worktrees (`git worktree add`) share one cache, as they share one Git object store.
+ */
+export function loadConfig(root: string, mlvDir: string, defaultCacheRoot = root): MlvConfig {
   const committedFile = `${mlvDir}/${CONFIG_FILE}`;
   const localFile = `${mlvDir}/${LOCAL_CONFIG_FILE}`;
   const raw = deepMerge(readYaml(committedFile), readYaml(localFile));
@@ -92,7 +96,7 @@ export function loadConfig(root: string, mlvDir: string): MlvConfig {
   }
   const dirSetting = cache.dir ?? '.mlv/cache';
   if (typeof dirSetting !== 'string' || dirSetting === '') throw bad('cache.dir', 'must be a path');
-  const dir = dirSetting.startsWith('/') ? dirSetting : `${root}/${dirSetting}`;
+  const dir = dirSetting.startsWith('/') ? dirSetting : `${cache.dir === undefined ? defaultCacheRoot : root}/${dirSetting}`;
   const remotes: Record<string, Record<string, unknown>> = {};
   if (isPlainObject(raw.remotes)) {
     for (const [name, value] of Object.entries(raw.remotes)) {

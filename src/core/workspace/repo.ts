@@ -2,8 +2,8 @@
  * A Repo is the context every operation works in: the Git work tree root, the `.mlv` folder, the merged
  * config and the local object store.
  */
-import { existsSync, statSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MlvError } from '../errors.js';
 import { ObjectStore } from '../objects/store.js';
 import { loadConfig, type MlvConfig } from './config.js';
@@ -47,6 +47,26 @@ export function requireGitRoot(cwd: string): string {
   return root;
 }
 
+/**
+ * For a linked worktree (`.git` is a file), the root of the main work tree when it has mlv set up
+ * (so all worktrees share its cache); otherwise `root`.
+ */
+export function mainWorktreeRoot(root: string): string {
+  try {
+    if (!statSync(join(root, '.git')).isFile()) return root;
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(join(root, '.git'), 'utf8'));
+    if (!m) return root;
+    const gitdir = resolve(root, m[1]!);
+    const commonFile = join(gitdir, 'commondir');
+    if (!existsSync(commonFile)) return root;
+    const common = resolve(gitdir, readFileSync(commonFile, 'utf8').trim());
+    const main = dirname(common);
+    return basename(common) === '.git' && existsSync(join(main, MLV_DIR)) ? main : root;
+  } catch {
+    return root;
+  }
+}
+
 /** Opens the mlv repo containing `cwd`; fails with a hint when Git or mlv is not initialised. */
 export function openRepo(cwd: string = process.cwd()): Repo {
   const root = requireGitRoot(cwd);
@@ -56,7 +76,7 @@ export function openRepo(cwd: string = process.cwd()): Repo {
       hint: 'run `mlv init`',
     });
   }
-  const config = loadConfig(root, mlvDir);
+  const config = loadConfig(root, mlvDir, mainWorktreeRoot(root));
   return {
     root,
     mlvDir,
