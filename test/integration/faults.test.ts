@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -126,7 +126,7 @@ describe('two mlv processes at once', () => {
 });
 
 describe('kill -9 in the middle of a command', () => {
-  it('add of a big file, then checkout of it: re-running succeeds and cache verify is clean', async () => {
+  it('add of a big file, checkout of it, commit of a new version: re-running succeeds and cache verify is clean', async () => {
     const dir = await makeRepo();
     const big = join(dir, 'big.bin');
     bigFile(big, 300 << 20);
@@ -169,6 +169,24 @@ describe('kill -9 in the middle of a command', () => {
     expect(v2.code, show(v2)).toBe(0);
     expect(v2.stdout).toContain('all objects are intact');
     expect(listFiles(join(dir, '.mlv/tmp/staging'))).toEqual([]);
+
+    // And a commit of a new version of it.
+    appendFileSync(big, 'one more line\n');
+    const want2 = (await hashFile('xxh128', big)).hex;
+    const cm = spawnMlv(dir, ['commit']);
+    children.push(cm.child);
+    await sleep(200);
+    cm.child.kill('SIGKILL');
+    await cm.done;
+    // The pointer names either version, never a half-written file.
+    expect(readText(dir, 'big.bin.mlv')).toMatch(new RegExp(`oid: xxh128:(${want}|${want2})\n`));
+    const cm2 = mlv(dir, ['commit']);
+    expect(cm2.code, show(cm2)).toBe(0);
+    expect(readText(dir, 'big.bin.mlv')).toContain(`oid: xxh128:${want2}`);
+    const v3 = mlv(dir, ['cache', 'verify']);
+    expect(v3.code, show(v3)).toBe(0);
+    expect(v3.stdout).toContain('checked 2 objects');
+    expect(mlv(dir, ['status']).stdout).toContain('up to date');
   });
 
   it('add of a folder of many small files: re-running succeeds and cache verify is clean', async () => {
