@@ -17,3 +17,7 @@ export { remove } from './core/api/remove.js';
 export { unprotect } from './core/api/unprotect.js';
 export { cacheVerify, type CacheVerifyResult } from './core/api/cache-verify.js';
 export type { RecordResult } from './core/workspace/record.js';
+export { gc, type GcOptions, type GcPlan, type GcResult, type GcScope } from './core/api/gc.js';
+export { ls, type LsEntry, type LsResult } from './core/api/ls.js';
+export { get, type GetOptions, type GetResult } from './core/api/get.js';
+export { historySelections, type HistoryScope } from './core/workspace/history-selection.js';

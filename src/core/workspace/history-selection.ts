@@ -9,7 +9,7 @@
  * commits × 100 pointers costs mostly Git tree reads (memoised in HistoryScanner).
  */
 import { MlvError } from '../errors.js';
-import { hasHistoryScope, type HistoryScope } from '../git/history.js';
+import { hasHistoryScope, HistoryReader, type HistoryScope } from '../git/history.js';
 import { HistoryScanner } from '../git/history-scan.js';
 import { parsePointer } from '../objects/pointer.js';
 import { dataRelFor, listArtifacts, resolveSelections, toRepoPath, type Artifact, type Selection } from './artifacts.js';
@@ -171,4 +171,12 @@ export async function pullSelections(
     if (!seen.has(key)) fetch.push(s);
   }
   return { fetch, checkout };
+}
+
+/** The artifacts at one revision (`rev`), or in the work tree when `rev` is undefined. */
+export async function artifactsAtRev(repo: Repo, rev: string | undefined): Promise<{ artifacts: Artifact[]; commit?: string }> {
+  if (rev === undefined) return { artifacts: await listArtifacts(repo) };
+  const reader = new HistoryReader(repo.root);
+  const commit = await reader.resolveRev(rev);
+  return { artifacts: await reader.artifactsAt(commit, rev), commit };
 }
