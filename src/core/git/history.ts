@@ -66,8 +66,9 @@ export class HistoryReader {
       const out = await runGit(this.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
       return out.trim();
     } catch {
-      throw new MlvError('UNKNOWN_REVISION', `unknown revision '${rev}'`, {
-        hint: 'use a branch, tag or commit that `git log --oneline --all` shows',
+      const shallow = this.shallowCommits().size > 0;
+      throw new MlvError('UNKNOWN_REVISION', `unknown revision '${rev}'${shallow ? ' (this is a shallow clone, so older history is missing)' : ''}`, {
+        hint: shallow ? 'fetch the full history with `git fetch --unshallow` (and tags with `git fetch --tags`)' : 'use a branch, tag or commit that `git log --oneline --all` shows',
         exitCode: 1,
       });
     }
