@@ -24,7 +24,6 @@
 //   verifyClean(label)                  ✓ `mlv status --json` reports everything unchanged and cached
 //   ctx.versions.v1 / v2                rows, algorithm, accuracy and sha256 of the files at each version
 //   ctx.cwd                             the folder commands run in (ctx.project, ctx.root)
-// Planned acts (issues 3 and 4) are sketched at the end of ACTS.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -358,17 +357,45 @@ async function actRemote() {
   ctx.shown.push('mlv remote add + mlv push; git clone + mlv pull elsewhere → byte-identical data and model');
 }
 
-// Planned acts, to add when the commands exist (issue 4), e.g.:
-//   { title: 'Hooks: plain git checkout', requires: ['install'], run: actHooks }
-//     mlv install; git checkout v1 → verifyFiles('v1') with no mlv command; git checkout main → verifyFiles('v2')
-//   { title: 'What changed between v1 and v2', requires: ['diff'], run: actDiff }
-//     mlv diff v1 v2
+async function actHooks() {
+  narrate('Install the Git hooks and drivers once: from now on plain Git commands move the data too.');
+  mlv('install');
+  git('add', '.gitattributes');
+  gitCommit('mlv diff and merge drivers for pointers', '2024-03-02T09:00:00Z');
+  narrate('A plain `git checkout v1` — no mlv command — brings back v1\'s data and model:');
+  git('checkout', 'v1');
+  verifyFiles('v1');
+  verifyModelScores('v1');
+  verifyClean('at v1, after a plain git checkout');
+  narrate('And `git switch main` brings v2 back:');
+  git('switch', 'main');
+  verifyFiles('v2');
+  verifyClean('at main, after a plain git switch');
+  ctx.shown.push('mlv install; plain git checkout v1 / git switch main → the data and model follow, byte for byte');
+}
+
+async function actDiff() {
+  narrate('What changed in the data between v1 and v2 (sizes and hashes; folders list their files):');
+  const res = mlv('diff', 'v1', 'v2');
+  check(
+    TRACKED.every((rel) => res.stdout.includes(`modified  ${rel}:`)),
+    'mlv diff v1 v2 reports data/customers.csv and models/model.json as modified',
+    res.output,
+  );
+  narrate('`git diff` on the pointers shows the same summary through the diff driver:');
+  const gd = run('git', ['--no-pager', 'diff', 'v1', 'v2', '--', 'data/customers.csv.mlv'], { display: 'git diff v1 v2 -- data/customers.csv.mlv' });
+  check(/data\/customers\.csv: .* → /.test(gd.stdout) && !gd.stdout.includes('oid:'), 'git diff on a pointer prints the readable summary, not YAML', gd.output);
+  ctx.shown.push('mlv diff v1 v2 and git diff on pointers: what changed in the data, readable');
+}
+
 const ACTS = [
   { title: 'A Git repo with mlv', run: actSetup },
   { title: 'Dataset v1 — customers up to January — and a logistic regression', run: actVersion1 },
   { title: 'Dataset v2 — customers up to February — and a random forest', run: actVersion2 },
   { title: 'Time travel: git checkout + mlv checkout, byte for byte', run: actTimeTravel },
   { title: 'Sharing: push to a remote, clone and pull elsewhere', requires: ['remote:add', 'push', 'pull'], run: actRemote },
+  { title: 'Git-native: mlv install, then plain git checkout', requires: ['install'], run: actHooks },
+  { title: 'What changed between v1 and v2', requires: ['diff'], run: actDiff },
 ];
 
 // ---------------------------------------------------------------------------------------------------

@@ -70,6 +70,18 @@ describe('npm run demo', () => {
       expect(stdout).toContain('✓ mlv status --json (in the clone): 2 tracked, all unchanged and in the cache');
     }
 
+    if (commands.has('install')) {
+      expect(stdout).toContain('$ mlv install');
+      expect(stdout).toContain('$ git checkout v1\nHEAD is now at');
+      expect(stdout).toContain('✓ mlv status --json (at v1, after a plain git checkout): 2 tracked, all unchanged and in the cache');
+      expect(stdout).toContain('✓ mlv status --json (at main, after a plain git switch): 2 tracked, all unchanged and in the cache');
+    }
+    if (commands.has('diff')) {
+      expect(stdout).toContain('$ mlv diff v1 v2');
+      expect(stdout).toContain('✓ mlv diff v1 v2 reports data/customers.csv and models/model.json as modified');
+      expect(stdout).toContain('✓ git diff on a pointer prints the readable summary, not YAML');
+    }
+
     expect(stdout).not.toContain('✗');
     expect(stdout).toMatch(/✓ DEMO PASSED — \d+ checks passed, 0 failed/);
     expect(stdout).not.toMatch(/\x1b\[/); // no colour codes when piped
