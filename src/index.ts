@@ -21,3 +21,5 @@ export { gc, type GcOptions, type GcPlan, type GcResult, type GcScope } from './
 export { ls, type LsEntry, type LsResult } from './core/api/ls.js';
 export { get, type GetOptions, type GetResult } from './core/api/get.js';
 export { historySelections, type HistoryScope } from './core/workspace/history-selection.js';
+export { diff, type DiffResult, type DiffEntry } from './core/api/diff.js';
+export { install, type InstallResult } from './core/api/install.js';
