@@ -177,6 +177,21 @@ function timeOnce(ctx, cwd, cmd, args, label, env = GIT_ENV) {
   return out;
 }
 
+/** Median of several interleaved rounds of fast commands ([key, label, cwd, cmd, args]), plus a run each for peak memory. */
+function timeInterleaved(ctx, cmds) {
+  const times = Object.fromEntries(cmds.map(([k]) => [k, []]));
+  const opts = (cwd) => ({ cwd, env: GIT_ENV, timeoutS: ctx.o.timeoutS });
+  for (const [, , cwd, cmd, args] of cmds) run(cmd, args, opts(cwd)); // warm-up
+  for (let i = 0; i < ctx.o.reps; i++) for (const [k, , cwd, cmd, args] of cmds) times[k].push(run(cmd, args, opts(cwd)).seconds);
+  const out = {};
+  for (const [k, label, cwd, cmd, args] of cmds) {
+    const m = run(cmd, args, { ...opts(cwd), rss: true });
+    out[k] = { seconds: median(times[k]), runs: times[k], reps: ctx.o.reps, rssKiB: m.rssKiB, load1: os.loadavg()[0] };
+    log(`${label}: median ${fmtS(out[k])} s of ${ctx.o.reps} (${times[k].map(fmtS).join(' ')})`);
+  }
+  return out;
+}
+
 /** Median of several runs of a fast command, plus one extra run for peak memory. */
 function timeFast(ctx, cwd, cmd, args, label, extra = {}) {
   const t = timeRepeated(cmd, args, { cwd, env: GIT_ENV, reps: ctx.o.reps, warmup: 1, timeoutS: ctx.o.timeoutS, ...extra });
@@ -211,7 +226,7 @@ function checkRestored(ctx, repo, label, { folder = true } = {}) {
 
 // --- the suites ----------------------------------------------------------------------------------------------
 
-function suiteMlv(ctx) {
+function suiteMlv(ctx, plain) {
   const repo = join(ctx.tmp, 'mlv');
   initRepo(repo);
   sh(repo, ...mlv('init', '-q'));
@@ -222,9 +237,16 @@ function suiteMlv(ctx) {
   r.addFolder = timeOnce(ctx, repo, ...mlv('add', '-q', 'images'), 'mlv add images');
   commitAll(repo, 'track data');
   settle(repo);
-  r.nodeStart = timeFast(ctx, repo, NODE, ['-e', '0'], 'node -e 0');
-  r.version = timeFast(ctx, repo, ...mlv('--version'), 'mlv --version');
-  r.status = timeFast(ctx, repo, ...mlv('status'), 'mlv status');
+  // Interleaved rounds (node, mlv --version, mlv status, mlv re-add, plain git status) so that the load of
+  // a shared machine drifts over all of them alike.
+  const fast = [
+    ['nodeStart', 'node -e 0', repo, NODE, ['-e', '0']],
+    ['version', 'mlv --version', repo, ...mlv('--version')],
+    ['status', 'mlv status', repo, ...mlv('status')],
+    ['readd', 'mlv add (unchanged)', repo, ...mlv('add', '-q', 'big.bin', 'images')],
+  ];
+  if (plain) fast.push(['plainStatus', 'plain git: git status', plain.repo, 'git', ['status']]);
+  Object.assign(r, timeInterleaved(ctx, fast));
   const st = run(...mlv('status'), { cwd: repo, env: GIT_ENV, capture: true });
   r.statusOutput = st.stdout.trim().split('\n').slice(0, 5).join('\n');
   r.readd = timeFast(ctx, repo, ...mlv('add', '-q', 'big.bin', 'images'), 'mlv add (unchanged)');
@@ -239,7 +261,7 @@ function suiteMlv(ctx) {
   log(`mlv checkout: median ${fmtS(r.checkout)} s (${co.runs.map(fmtS).join(' ')})`);
   checkRestored(ctx, repo, 'mlv checkout');
   const cfg = existsSync(join(repo, '.mlv', 'config.yaml')) ? readFileSync(join(repo, '.mlv', 'config.yaml'), 'utf8') : '';
-  const link = /link:\s*(.*)/.exec(cfg)?.[1]?.trim();
+  const link = /^\s*link:\s*([^#\n]*)/m.exec(cfg)?.[1]?.trim();
   r.linkMode = link ?? 'default ([reflink, copy])';
   ctx.mlvRepo = repo;
   return r;
@@ -287,18 +309,16 @@ function suiteAnnex(ctx) {
   return r;
 }
 
-function suitePlainGit(ctx) {
+/** A plain Git repo with the same files committed, for the `git status` reference (timed beside mlv status). */
+function preparePlainGit(ctx) {
   const repo = join(ctx.tmp, 'plain-git');
   initRepo(repo);
   placeData(ctx, repo);
-  const r = {};
   // zlib level 0 so storing 1 GiB in Git does not dominate the run; only `git status` is compared.
-  r.addAll = timeOnce(ctx, repo, 'git', ['-c', 'core.compression=0', '-c', 'core.loosecompression=0', 'add', '-A'], 'plain git: git add -A (compression 0)');
+  const addAll = timeOnce(ctx, repo, 'git', ['-c', 'core.compression=0', '-c', 'core.loosecompression=0', 'add', '-A'], 'plain git: git add -A (compression 0)');
   sh(repo, 'git', ['commit', '-q', '-m', 'data']);
   settle(repo);
-  r.status = timeFast(ctx, repo, 'git', ['status'], 'plain git: git status');
-  rmrf(repo);
-  return r;
+  return { repo, addAll };
 }
 
 // --- scaling (mlv alone) -------------------------------------------------------------------------------------
@@ -509,7 +529,15 @@ async function main() {
       writeFolder(join(ctx.src, 'images'), o.files, o.fileKiB * 1024);
       log(`data written in ${((Date.now() - g0) / 1000).toFixed(1)} s`);
       const R = {};
-      R.mlv = suiteMlv(ctx);
+      let plain = null;
+      if (o.skipPlainGit) ctx.skipped.push('plain git status (--skip-plain-git): status/re-add targets not evaluated');
+      else plain = preparePlainGit(ctx);
+      R.mlv = suiteMlv(ctx, plain);
+      if (plain) {
+        R.plainGit = { addAll: plain.addAll, status: R.mlv.plainStatus };
+        delete R.mlv.plainStatus;
+        rmrf(plain.repo);
+      }
       if (o.skipLfs) ctx.skipped.push('git-lfs (--skip-lfs)');
       else if (!have.lfs) ctx.skipped.push('git-lfs (not installed: apt-get install git-lfs)');
       else R.lfs = suiteLfs(ctx);
@@ -521,8 +549,6 @@ async function main() {
         }
         R.annex = suiteAnnex(ctx);
       }
-      if (o.skipPlainGit) ctx.skipped.push('plain git status (--skip-plain-git): status/re-add targets not evaluated');
-      else R.plainGit = suitePlainGit(ctx);
       results.main = R;
       rmrf(ctx.src);
     }
