@@ -22,7 +22,7 @@ export interface HistoryArtifact {
   artifact: Artifact;
   /** Commit oid (full) where this version was first met. */
   commit: string;
-  /** How that commit was named: the `--rev` as typed, else a short commit id. */
+  /** How that commit was named: the `--rev` as typed, else a tag, else a short commit id. */
   label: string;
 }
 
@@ -44,6 +44,9 @@ async function scan(reader: HistoryScanner, scope: HistoryScope): Promise<Histor
   for (const rev of scope.revs ?? []) {
     const commit = await reader.reader.resolveRev(rev);
     if (!labels.has(commit)) labels.set(commit, rev);
+  }
+  if (scope.allTags || scope.allCommits) {
+    for (const t of await reader.reader.tags()) if (!labels.has(t.commit)) labels.set(t.commit, t.name);
   }
   const commits = await reader.commitsFor(scope);
   // Ask Git for every commit's pointers and every pointer's text at once: the requests are pipelined
