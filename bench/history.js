@@ -84,7 +84,7 @@ try {
   if (count !== expected) throw new Error(`expected ${expected} versions, got ${count}`);
   console.log(`in-process historySelections(--all-commits): median ${median(inProc).toFixed(0)} ms (runs: ${inProc.map((x) => x.toFixed(0)).join(', ')}) → ${count} versions`);
 
-  for (const args of [['status', '--remote', '--all-commits', '--json']]) {
+  for (const args of [['gc', '--all-commits', '--dry-run'], ['status', '--remote', '--all-commits', '--json']]) {
     const times = [];
     for (let i = 0; i < REPS; i++) {
       const start = process.hrtime.bigint();
