@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { add } from '../../src/core/api/add.js';
 import { commit } from '../../src/core/api/commit.js';
 import { historySelections } from '../../src/core/workspace/history-selection.js';
-import { mlv, show } from '../helpers/cli.js';
-import { bytes, cacheObjects, fingerprint, git, listFiles, makeRepo, read, repoAt, sha256, tempDir, writeFiles } from '../helpers/repo.js';
+import { execFileSync } from 'node:child_process';
+import { BIN, mlv, show } from '../helpers/cli.js';
+import { bytes, cacheObjects, fingerprint, git, haveCommand, listFiles, makeRepo, read, repoAt, sha256, tempDir, testEnv, writeFiles } from '../helpers/repo.js';
 
 const V1 = {
   'data.csv': 'id,v\n1,a\n',
@@ -166,6 +167,27 @@ describe('gc', () => {
     expect(noTty.code, show(noTty)).toBe(2);
     expect(noTty.stderr).toMatch(/--yes/);
     expect(fingerprint(join(dir, '.mlv/cache'))).toEqual(cacheBefore);
+  });
+
+  it.skipIf(!haveCommand('script'))('on a terminal, asks y/N and deletes only on yes', async () => {
+    const { dir } = await historyRepo();
+    const cache = join(dir, '.mlv/cache');
+    const before = cacheObjects(cache);
+    // `script` gives mlv a pseudo-terminal; the answer arrives after the question is printed.
+    const onTty = (answer: string) =>
+      execFileSync('sh', ['-c', `(sleep 1; echo ${answer}) | script -qec "'${process.execPath}' '${BIN}' gc --workspace" /dev/null`], {
+        cwd: dir,
+        env: testEnv({ NO_COLOR: '1' }),
+        encoding: 'utf8',
+      });
+    const no = onTty('n');
+    expect(no).toMatch(/cache: would remove \d+ objects/);
+    expect(no).toMatch(/Delete them\? \[y\/N\]/);
+    expect(no).toMatch(/nothing was deleted/);
+    expect(cacheObjects(cache)).toEqual(before);
+    const yes = onTty('y');
+    expect(yes).toMatch(/removed \d+ objects .* from the cache/);
+    expect(cacheObjects(cache).length).toBeLessThan(before.length);
   });
 
   it('refuses, deleting nothing, when a kept folder listing is missing from the cache', async () => {

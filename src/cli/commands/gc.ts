@@ -54,7 +54,8 @@ export default class Gc extends MlvCommand {
       this.printJson(r);
       return;
     }
-    if (r.dryRun || r.confirmed === false || (r.removed.cache === 0 && r.removed.remote === 0)) {
+    const nothing = r.cache.objects === 0 && (r.remote?.objects ?? 0) === 0;
+    if (r.dryRun || nothing) {
       for (const line of describePlan(r)) this.say(line);
     }
     if (r.dryRun) this.say('dry run: nothing was deleted');
