@@ -247,4 +247,32 @@ describe('a full disk', () => {
     expect(JSON.parse(json.stdout)).toEqual([]);
     rmSync(cacheDir, { recursive: true, force: true });
   });
+
+  it.skipIf(!mounted)('checkout onto a full workspace disk fails clearly, leaves no partial file, and succeeds once there is room', async () => {
+    const ws = tempDir('mlv-tmpfs-ws-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', ws]);
+    try {
+      execFileSync('git', ['init', '-q', '-b', 'main', ws]);
+      const cacheDir = tempDir('mlv-cache-');
+      expect(mlv(ws, ['init']).code).toBe(0);
+      writeFileSync(join(ws, '.mlv/config.local.yaml'), `cache:\n  dir: ${cacheDir}\n`);
+      writeFileSync(join(ws, 'big.bin'), randomBytes(3_000_000));
+      const want = (await hashFile('xxh128', join(ws, 'big.bin'))).hex;
+      expect(mlv(ws, ['add', 'big.bin']).code).toBe(0);
+      rmSync(join(ws, 'big.bin'));
+      writeFileSync(join(ws, 'filler'), Buffer.alloc(2_500_000));
+      const r = mlv(ws, ['checkout']);
+      expect(r.code, show(r)).toBe(1);
+      expect(r.stderr).toMatch(/space/i);
+      expect(r.stderr).toContain('big.bin');
+      expect(exists(ws, 'big.bin')).toBe(false);
+      expect(listFiles(join(ws, '.mlv/tmp/staging'))).toEqual([]);
+      rmSync(join(ws, 'filler'));
+      const again = mlv(ws, ['checkout']);
+      expect(again.code, show(again)).toBe(0);
+      expect((await hashFile('xxh128', join(ws, 'big.bin'))).hex).toBe(want);
+    } finally {
+      execFileSync('umount', [ws]);
+    }
+  });
 });
