@@ -224,6 +224,24 @@ describe('kind changes and config errors', () => {
     await failsCleanly(dir, () => commit(repoAt(dir), [], { cwd: dir }), 'KIND_CHANGED');
   });
 
+  it('core.lock_timeout comes from the config or MLV_LOCK_TIMEOUT; an empty variable means unset', async () => {
+    const dir = await makeRepo({ config: 'core:\n  lock_timeout: 7\n' });
+    const saved = process.env.MLV_LOCK_TIMEOUT;
+    try {
+      delete process.env.MLV_LOCK_TIMEOUT;
+      expect(openRepo(dir).config.core.lockTimeout).toBe(7);
+      process.env.MLV_LOCK_TIMEOUT = '2';
+      expect(openRepo(dir).config.core.lockTimeout).toBe(2);
+      process.env.MLV_LOCK_TIMEOUT = '';
+      expect(openRepo(dir).config.core.lockTimeout).toBe(7);
+      process.env.MLV_LOCK_TIMEOUT = 'soon';
+      expect((await fails(() => openRepo(dir))).message).toContain('lock_timeout');
+    } finally {
+      if (saved === undefined) delete process.env.MLV_LOCK_TIMEOUT;
+      else process.env.MLV_LOCK_TIMEOUT = saved;
+    }
+  });
+
   it('an invalid config names the key', async () => {
     const dir = await makeRepo({ config: 'cache:\n  link: [teleport]\n' });
     const err = await fails(() => openRepo(dir));

@@ -86,7 +86,7 @@ export function loadConfig(root: string, mlvDir: string, defaultCacheRoot = root
   const cache = isPlainObject(raw.cache) ? raw.cache : {};
   const hash = core.hash ?? 'xxh128';
   if (!isHashAlgo(hash)) throw bad('core.hash', `must be xxh128 or sha256, not ${JSON.stringify(hash)}`);
-  const envTimeout = process.env.MLV_LOCK_TIMEOUT;
+  const envTimeout = process.env.MLV_LOCK_TIMEOUT || undefined; // an empty variable means unset, not 0 s
   const lockTimeout = Number(envTimeout ?? core.lock_timeout ?? 5);
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw bad('core.lock_timeout', 'must be a number of seconds');
   let link = cache.link ?? ['reflink', 'copy'];
