@@ -249,7 +249,6 @@ function suiteMlv(ctx, plain) {
   Object.assign(r, timeInterleaved(ctx, fast));
   const st = run(...mlv('status'), { cwd: repo, env: GIT_ENV, capture: true });
   r.statusOutput = st.stdout.trim().split('\n').slice(0, 5).join('\n');
-  r.readd = timeFast(ctx, repo, ...mlv('add', '-q', 'big.bin', 'images'), 'mlv add (unchanged)');
   const clear = () => {
     rmrf(join(repo, 'big.bin'));
     rmrf(join(repo, 'images'));
