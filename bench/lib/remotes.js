@@ -66,7 +66,7 @@ export async function benchRemotes(ctx, h) {
   const rcloneData = ['--include', '/big.bin', '--include', '/images/**'];
   const out = { kinds: {} };
 
-  const measure = (kind, mlvUrl, configure, rcloneTarget, env) => {
+  const measure = (kind, mlvUrl, configure, rcloneTarget, env, rcloneFlags = []) => {
     const name = `bench-${kind}`;
     h.run(...h.mlv('remote', 'add', name, mlvUrl), { cwd: repo, env });
     for (const [k, v] of configure) h.run(...h.mlv('remote', 'modify', name, k, v), { cwd: repo, env });
@@ -85,12 +85,13 @@ export async function benchRemotes(ctx, h) {
       throw new Error(`mlv pull (${kind}) did not restore the data`);
     }
     h.rmrf(clone);
-    r.rclonePush = h.timeOnce(ctx, repo, 'rclone', ['copy', repo, rcloneTarget, ...rcloneData], `rclone copy → ${kind}`, env);
+    r.rclonePush = h.timeOnce(ctx, repo, 'rclone', ['copy', repo, rcloneTarget, ...rcloneData, ...rcloneFlags], `rclone copy → ${kind}`, env);
     const back = join(ctx.tmp, `rclone-back-${kind}`);
     mkdirSync(back);
-    r.rclonePull = h.timeOnce(ctx, ctx.tmp, 'rclone', ['copy', rcloneTarget, back], `rclone copy ← ${kind}`, env);
+    const pulled = h.timeOnce(ctx, ctx.tmp, 'rclone', ['copy', rcloneTarget, back, ...rcloneFlags], `rclone copy ← ${kind}`, env);
     const got = existsSync(join(back, 'images')) ? countFiles(join(back, 'images')) : 0;
     if (!existsSync(join(back, 'big.bin')) || got !== ctx.o.files) throw new Error(`rclone copy ← ${kind} brought back ${got} of ${ctx.o.files} files${existsSync(join(back, 'big.bin')) ? '' : ' and no big.bin'}`);
+    r.rclonePull = pulled; // only once it is known to have brought everything back
     h.rmrf(back);
     return r;
   };
@@ -104,8 +105,9 @@ export async function benchRemotes(ctx, h) {
   try {
     const s3dir = join(ctx.tmp, 's3rver');
     mkdirSync(s3dir);
-    // rclone gets a bucket of its own: s3rver drops the common prefixes of a delimited listing (rclone's
-    // way of walking folders) when other keys sort before them, so rclone would bring back only big.bin.
+    // rclone gets a bucket of its own and lists with --fast-list (one recursive listing, no delimiter):
+    // s3rver loses the common prefixes of delimited listings (rclone's default way of walking folders)
+    // when other keys sort before them or the listing is truncated, so rclone brought back only big.bin.
     const s3 = await startS3rver(h.ROOT, s3dir, ['bench', 'bench-rclone']);
     try {
       Object.assign(rcloneEnv, {
@@ -118,7 +120,7 @@ export async function benchRemotes(ctx, h) {
         RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE: 'true',
       });
       measure('s3', 's3://bench/mlv', [['endpoint', s3.endpoint], ['region', 'us-east-1'], ['path_style', 'true'],
-        ['access_key_id', 'S3RVER'], ['secret_access_key', 'S3RVER']], 'benchs3:bench-rclone/rclone', rcloneEnv);
+        ['access_key_id', 'S3RVER'], ['secret_access_key', 'S3RVER']], 'benchs3:bench-rclone/rclone', rcloneEnv, ['--fast-list']);
     } finally {
       s3.stop();
     }
