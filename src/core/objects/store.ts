@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 /** Temp names are `<pid>.<salt>.<n>`: unique across processes and restarts without per-file randomness. */
 const TEMP_SALT = randomBytes(4).toString('hex');
 import { CorruptObjectError, MlvError, systemError } from '../errors.js';
-import { acquireHasher, CHUNK_SIZE, hashBytes, hashFile } from './hash.js';
+import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
 import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './oid.js';
 
 /** Files up to this size are read whole and their durability is batched; bigger ones stream and fsync. */
@@ -224,12 +224,24 @@ export class ObjectStore {
    * Adopts a downloaded temp file (from `newTempPath()`) as `oid`: rehashes it, and only when the bytes
    * match makes it read-only, durable and places it. A mismatch deletes the temp file and throws a
    * CorruptObjectError naming `source` (e.g. "remote 'origin'"); the bad bytes never land in the cache.
+   * With `batch`, small objects are placed when the batch is flushed (the caller must flush it).
    */
-  async importVerified(tmp: string, oid: string, source: string): Promise<AddResult> {
+  async importVerified(tmp: string, oid: string, source: string, batch?: StoreBatch): Promise<AddResult> {
     try {
       const { hex, size } = await hashFile(this.algo, tmp);
       if (this.oid(hex) !== oid) throw new CorruptObjectError(oid, source, this.oid(hex));
       await chmod(tmp, 0o444);
+      if (batch && size <= SMALL_OBJECT) {
+        // Small downloads are made durable together (one sync per chunk) like small `add`s.
+        if (batch.pending.has(oid)) {
+          await rm(tmp, { force: true });
+          return { oid, size, written: false };
+        }
+        batch.pending.set(oid, tmp);
+        batch.bytes += size;
+        await batch.maybeFlush();
+        return { oid, size, written: true };
+      }
       const fh = await open(tmp, 'r');
       await fh.sync().finally(() => fh.close());
       return { oid, size, written: await this.place(tmp, oid) };
@@ -371,7 +383,7 @@ export class StoreBatch {
 let syncfsAvailable: boolean | undefined = process.platform === 'linux' ? undefined : false;
 
 /** Flushes the file system holding `dir` (Linux `sync -f` → syncfs(2)); falls back to fsync per file. */
-async function syncFileSystem(dir: string, files: string[]): Promise<void> {
+export async function syncFileSystem(dir: string, files: string[]): Promise<void> {
   if (syncfsAvailable !== false) {
     const ok = await new Promise<boolean>((resolve) => {
       execFile('sync', ['-f', dir], (err) => resolve(!err));
@@ -409,8 +421,8 @@ export async function copyAndHash(
   }
   const h = await acquireHasher(algo);
   let size = 0;
+  const buf = borrowBuffer(CHUNK_SIZE * 4);
   try {
-    const buf = Buffer.allocUnsafe(CHUNK_SIZE * 4);
     for (;;) {
       const { bytesRead } = await input.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
@@ -426,6 +438,7 @@ export async function copyAndHash(
     h.digestHex();
     throw err;
   } finally {
+    returnBuffer(buf);
     await input.close();
     await output.close();
   }

@@ -4,7 +4,7 @@
  * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,7 +23,8 @@ import {
   type RemoteSettings,
 } from './common.js';
 import { systemError } from '../errors.js';
-import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
+import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
+import { syncFileSystem } from '../objects/store.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
 const STAT_EACH_LIMIT = 256;
@@ -146,6 +147,52 @@ export class LocalRemote implements KindedRemote {
     }
   }
 
+  /**
+   * Small objects are copied without an fsync each; `flush` syncs the remote's file system once and then
+   * renames them into place — so a crash still leaves no object or a whole one, at the cost of one sync
+   * per batch instead of one per object. Big objects go through `put` (fsynced) directly.
+   */
+  deferredPuts(): DeferredPuts {
+    const pending: [tmp: string, dest: string][] = [];
+    const tmpDir = join(this.root, 'tmp');
+    return {
+      put: async (key, localPath, opts = {}) => {
+        const size = (await stat(localPath).catch(() => undefined))?.size;
+        if (size === undefined || size > COPY_CHUNK) return this.put(key, localPath, opts);
+        await this.ensureRoot();
+        throwIfAborted(opts.signal);
+        const tmp = join(tmpDir, tempSuffix());
+        try {
+          await this.ensureDir(tmpDir);
+          await copyStream(localPath, tmp, opts, 0o444, false);
+        } catch (err) {
+          await rm(tmp, { force: true }).catch(() => undefined);
+          if (opts.signal?.aborted) throw abortedError();
+          throw this.fsError(err, 'uploading', key);
+        }
+        pending.push([tmp, this.pathOf(key)]);
+      },
+      flush: async () => {
+        if (pending.length === 0) return;
+        const batch = pending.splice(0);
+        try {
+          await syncFileSystem(tmpDir, batch.map(([tmp]) => tmp));
+          for (const [tmp, dest] of batch) {
+            await this.ensureDir(dirname(dest));
+            await rename(tmp, dest);
+          }
+        } catch (err) {
+          await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
+          throw this.fsError(err, 'publishing uploaded objects in', 'objects/');
+        }
+      },
+      discard: async () => {
+        const batch = pending.splice(0);
+        await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
+      },
+    };
+  }
+
   async put(key: string, localPath: string, opts: TransferOptions = {}): Promise<void> {
     await this.ensureRoot();
     throwIfAborted(opts.signal);
@@ -240,6 +287,21 @@ async function exists(path: string): Promise<boolean> {
  * `durable`, fsyncs `dest` before returning so the rename that follows publishes whole bytes.
  */
 async function copyStream(src: string, dest: string, opts: TransferOptions, mode: number, durable = true): Promise<void> {
+  const size = (await stat(src)).size;
+  if (size <= COPY_CHUNK) {
+    // Small objects (most of a 100k-file dataset): one read and one write, no stream machinery.
+    throwIfAborted(opts.signal);
+    const data = await readFile(src);
+    const fh = await open(dest, 'w', mode);
+    try {
+      await fh.writeFile(data);
+      if (durable) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    opts.onBytes?.(data.length);
+    return;
+  }
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       opts.onBytes?.(chunk.length);

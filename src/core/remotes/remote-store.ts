@@ -24,6 +24,19 @@ export interface TransferOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Puts whose durability and visibility are deferred to `flush`: each object is written under a temp
+ * name, and `flush` makes all of them durable with one file-system sync before renaming them into place.
+ * For stores where a per-object fsync dominates (a folder of 20,000 small objects).
+ */
+export interface DeferredPuts {
+  put(key: string, localPath: string, opts?: TransferOptions): Promise<void>;
+  /** Syncs and publishes every deferred put; after it resolves they are visible and durable. */
+  flush(): Promise<void>;
+  /** Drops unpublished temp files. */
+  discard(): Promise<void>;
+}
+
 export interface RemoteStore {
   /** The remote's configured name (for messages). */
   readonly name: string;
@@ -43,4 +56,6 @@ export interface RemoteStore {
   delete(key: string): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
+  /** Optional batching of small puts (see DeferredPuts); the transfer engine uses it when offered. */
+  deferredPuts?(): DeferredPuts;
 }

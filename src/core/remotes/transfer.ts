@@ -119,13 +119,18 @@ export async function uploadObjects(
       });
     }
     const size = await fileSize(path);
-    await runner.retrying(oid, (onBytes, signal) => remote.put(objectKey(oid), path, { onBytes, signal }));
+    const put = deferred ? deferred.put : remote.put.bind(remote);
+    await runner.retrying(oid, (onBytes, signal) => put(objectKey(oid), path, { onBytes, signal }));
     summary.transferred++;
     summary.bytes += size;
   };
 
+  // Small objects may be published in batches (one sync each); a level is flushed before the trees
+  // that name its objects go up, so "a tree on the remote implies its content" still holds.
+  const deferred = remote.deferredPuts?.();
   try {
     await runner.run(toSendFiles, uploadOne, fail);
+    await deferred?.flush();
     for (const level of levels) {
       // A tree goes up only when everything it names made it; otherwise it waits for the next push.
       const ready = level.filter((tree) => {
@@ -140,7 +145,11 @@ export async function uploadObjects(
         return !blocker;
       });
       await runner.run(ready, uploadOne, fail);
+      await deferred?.flush();
     }
+  } catch (err) {
+    await deferred?.discard();
+    throw err;
   } finally {
     ticker.end();
   }
@@ -174,12 +183,17 @@ export async function downloadObjects(
     const key = objectKey(oid);
     const tmp = store.newTempPath();
     await runner.retrying(oid, (onBytes, signal) => remote.get(key, tmp, { onBytes, signal }), tmp);
-    const { size } = await store.importVerified(tmp, oid, source);
+    const { size } = await store.importVerified(tmp, oid, source, batch);
     summary.transferred++;
     summary.bytes += size;
   };
+  const batch = store.batch();
   try {
     await runner.run(todo, downloadOne, (oid, error) => summary.failed.push({ oid, error }));
+    await batch.flush();
+  } catch (err) {
+    await batch.discard();
+    throw err;
   } finally {
     ticker.end();
   }
