@@ -37,4 +37,22 @@ describe('local folder remote', () => {
     expect(await viaRelative.hasMany([keyFor(1)])).toEqual(new Set([keyFor(1)]));
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
   });
+
+  it('publishes deferred puts only on flush, and discard leaves nothing behind', async () => {
+    const dir = join(base, 'deferred');
+    await mkdir(dir);
+    const remote = await openRemote('d', { url: dir });
+    const src = join(base, 'small');
+    await writeFile(src, 'small object');
+    const deferred = remote.deferredPuts!();
+    await deferred.put(keyFor('a'), src);
+    expect(await remote.hasMany([keyFor('a')])).toEqual(new Set());
+    await deferred.flush();
+    expect(await remote.hasMany([keyFor('a')])).toEqual(new Set([keyFor('a')]));
+    await deferred.put(keyFor('b'), src);
+    await deferred.discard();
+    await deferred.flush();
+    expect(await remote.hasMany([keyFor('b')])).toEqual(new Set());
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
 });
