@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { HistoryScope } from '../core/workspace/history-selection.js';
+import type { HistoryScope } from '../core/git/history-scope.js';
 
 /** Flags that widen push, fetch, pull, status --remote (and name gc's scope) to revisions in Git history. */
 export const historyFlags = {

@@ -2,9 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { jsonFlag, MlvCommand } from '../base.js';
 import { UsageError } from '../../core/errors.js';
 import { status, type StatusEntry } from '../../core/api/status.js';
-import { remoteStatus, type RemoteStatusEntry } from '../../core/api/remote-status.js';
+import type { RemoteStatusEntry } from '../../core/api/remote-status.js';
 import type { Repo } from '../../core/workspace/repo.js';
-import { hasHistoryScope, historySelections, type HistoryScope } from '../../core/workspace/history-selection.js';
+import { hasHistoryScope, type HistoryScope } from '../../core/git/history-scope.js';
 import { shortOid } from '../format.js';
 import { historyFlags, historyScopeFrom } from '../history-flags.js';
 
@@ -52,6 +52,9 @@ export default class Status extends MlvCommand {
 
   private async remoteStatus(repo: Repo, targets: string[], remote: string | undefined, scope: HistoryScope): Promise<void> {
     const history = hasHistoryScope(scope);
+    // Loaded on demand: plain `mlv status` must not pay for the Git reader and the remote SDKs.
+    const { historySelections } = await import('../../core/workspace/history-selection.js');
+    const { remoteStatus } = await import('../../core/api/remote-status.js');
     const selections = history ? await historySelections(repo, scope, targets) : undefined;
     const r = await remoteStatus(repo, targets, { remote, selections });
     if (this.globalFlags.json) {

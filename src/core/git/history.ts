@@ -12,16 +12,8 @@ import { parsePointer, POINTER_SUFFIX } from '../objects/pointer.js';
 import { dataRelFor, type Artifact } from '../workspace/artifacts.js';
 import { runGit } from './git-cli.js';
 
-export interface HistoryScope {
-  revs?: string[];
-  allBranches?: boolean;
-  allTags?: boolean;
-  allCommits?: boolean;
-}
-
-export function hasHistoryScope(scope: HistoryScope): boolean {
-  return (scope.revs?.length ?? 0) > 0 || !!scope.allBranches || !!scope.allTags || !!scope.allCommits;
-}
+export { hasHistoryScope, type HistoryScope } from './history-scope.js';
+import type { HistoryScope } from './history-scope.js';
 
 /** Where Git keeps its objects for the work tree at `root` (a `.git` folder, or a worktree's common dir). */
 export function gitDirs(root: string): { gitdir: string; commondir: string } {
