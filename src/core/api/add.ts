@@ -15,7 +15,7 @@ import { withLock } from '../workspace/lock.js';
 import { recordArtifacts, type RecordItem, type RecordResult } from '../workspace/record.js';
 import type { Repo } from '../workspace/repo.js';
 import { walkTrackedDir } from '../workspace/snapshot.js';
-import { cacheLinkTarget } from '../workspace/walk.js';
+import { cacheLinkTarget, isSymlink } from '../workspace/walk.js';
 import { StatIndex } from '../workspace/stat-index.js';
 
 export interface AddOptions {
@@ -130,10 +130,3 @@ async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: bo
   return items;
 }
 
-function isSymlink(abs: string): boolean {
-  try {
-    return lstatSync(abs).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}

@@ -7,7 +7,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
-import { withLock } from '../workspace/lock.js';
+import { processAlive, withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { warmHasher } from '../objects/hash.js';
 import { StatIndex } from '../workspace/stat-index.js';
@@ -64,7 +64,7 @@ function removeStaleTemps(dir: string): number {
   }
   for (const name of names) {
     const pid = Number(name.split(/[.-]/)[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
     if (pid === process.pid) continue;
     rmSync(join(dir, name), { force: true });
     removed++;
@@ -72,11 +72,3 @@ function removeStaleTemps(dir: string): number {
   return removed;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

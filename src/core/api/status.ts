@@ -10,7 +10,7 @@ import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
 import type { Repo } from '../workspace/repo.js';
 import { readTreeFlat, snapshotDir, snapshotFile, type FileInfo, type SnapshotContext } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget } from '../workspace/walk.js';
+import { cacheLinkTarget, isSymlink } from '../workspace/walk.js';
 
 export type ArtifactState = 'unchanged' | 'modified' | 'deleted' | 'not-in-cache';
 
@@ -54,7 +54,7 @@ async function artifactStatus(ctx: SnapshotContext, a: Artifact): Promise<Status
   const store = repo.store;
   const base = { path: a.dataRel, pointer: a.pointerRel, kind: a.pointer.kind };
   const abs = `${repo.root}/${a.dataRel}`;
-  const exists = existsSync(abs) || isLink(abs);
+  const exists = existsSync(abs) || isSymlink(abs);
   if (a.pointer.kind === 'file') {
     const inCache = store.hasSync(a.pointer.oid);
     if (!exists) return { ...base, state: 'deleted', inCache };
@@ -106,13 +106,6 @@ export async function treeComplete(ctx: SnapshotContext, rootHex: string): Promi
   return complete;
 }
 
-function isLink(abs: string): boolean {
-  try {
-    return lstatSync(abs).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
 
 /** File-level differences between two flat folder listings. */
 export function diffFlat(before: Map<string, FileInfo>, after: Map<string, FileInfo>): FolderChanges {

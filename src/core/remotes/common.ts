@@ -199,6 +199,38 @@ export function groupByFolder(keys: Iterable<string>): Map<string, string[]> {
   return groups;
 }
 
+/**
+ * The existence check every adapter shares (DESIGN §7): few keys — one stat/HEAD each; many — one
+ * listing per `objects/<algo>/<xx>/` folder. `listFolder` returns the keys present in a folder (full
+ * keys), or undefined when the folder does not exist; without it (a store that cannot list) every key is
+ * stat-ed.
+ */
+export async function hasManyByStatOrListing(
+  keys: string[],
+  opts: {
+    statEachLimit: number;
+    statJobs: number;
+    listJobs: number;
+    stat: (key: string) => Promise<unknown>;
+    listFolder?: (folder: string) => Promise<Set<string> | undefined>;
+  },
+): Promise<Set<string>> {
+  const wanted = [...new Set(keys)];
+  const present = new Set<string>();
+  const listFolder = opts.listFolder;
+  if (wanted.length <= opts.statEachLimit || !listFolder) {
+    await mapLimit(wanted, opts.statJobs, async (key) => {
+      if (await opts.stat(key)) present.add(key);
+    });
+    return present;
+  }
+  await mapLimit([...groupByFolder(wanted)], opts.listJobs, async ([folder, inFolder]) => {
+    const names = await listFolder(folder);
+    if (names) for (const key of inFolder) if (names.has(key)) present.add(key);
+  });
+  return present;
+}
+
 /** Throws the signal's abort reason as an MlvError when it has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortedError();

@@ -21,11 +21,9 @@ import {
   booleanSetting,
   defaultJobsFor,
   describeRemote,
-  groupByFolder,
   headersSetting,
   isTransientNetworkError,
   isUnreachableError,
-  mapLimit,
   RemoteError,
   stringSetting,
   subject,
@@ -35,6 +33,7 @@ import {
   unreachable,
   type KindedRemote,
   type RemoteSettings,
+  hasManyByStatOrListing,
 } from './common.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
 
@@ -229,20 +228,15 @@ export class HttpRemote implements KindedRemote {
 
   async hasMany(keys: string[]): Promise<Set<string>> {
     await this.ensureReady();
-    const wanted = [...new Set(keys)];
-    const present = new Set<string>();
-    if (wanted.length <= HEAD_EACH_LIMIT || !this.webdav) {
-      await mapLimit(wanted, 16, async (key) => {
-        if (await this.stat(key)) present.add(key);
-      });
-      return present;
-    }
-    await mapLimit([...groupByFolder(wanted)], 8, async ([folder, inFolder]) => {
-      const names = new Set((await this.propfindChildren(folder)).map((c) => c.key));
-      for (const key of inFolder) if (names.has(key)) present.add(key);
+    return hasManyByStatOrListing(keys, {
+      statEachLimit: HEAD_EACH_LIMIT,
+      statJobs: 16,
+      listJobs: 8,
+      stat: (key) => this.stat(key),
+      listFolder: this.webdav ? async (folder) => new Set((await this.propfindChildren(folder)).map((c) => c.key)) : undefined,
     });
-    return present;
   }
+
 
   async stat(key: string): Promise<RemoteObjectInfo | undefined> {
     await this.ensureReady();

@@ -13,14 +13,13 @@ import {
   defaultJobsFor,
   describeRemote,
   errnoCode,
-  groupByFolder,
-  mapLimit,
   RemoteError,
   subject,
   tempSuffix,
   throwIfAborted,
   type KindedRemote,
   type RemoteSettings,
+  hasManyByStatOrListing,
 } from './common.js';
 import { systemError } from '../errors.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
@@ -115,26 +114,22 @@ export class LocalRemote implements KindedRemote {
 
   async hasMany(keys: string[]): Promise<Set<string>> {
     await this.ensureRoot();
-    const wanted = [...new Set(keys)];
-    const present = new Set<string>();
-    if (wanted.length <= STAT_EACH_LIMIT) {
-      await mapLimit(wanted, 32, async (key) => {
-        if (await this.stat(key)) present.add(key);
-      });
-      return present;
-    }
-    await mapLimit([...groupByFolder(wanted)], 16, async ([folder, inFolder]) => {
-      let names: Set<string>;
-      try {
-        names = new Set(await readdir(this.pathOf(folder)));
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT') return;
-        throw this.fsError(err, 'listing', folder);
-      }
-      for (const key of inFolder) if (names.has(key.slice(folder.length))) present.add(key);
+    return hasManyByStatOrListing(keys, {
+      statEachLimit: STAT_EACH_LIMIT,
+      statJobs: 32,
+      listJobs: 16,
+      stat: (key) => this.stat(key),
+      listFolder: async (folder) => {
+        try {
+          return new Set((await readdir(this.pathOf(folder))).map((name) => folder + name));
+        } catch (err) {
+          if (errnoCode(err) === 'ENOENT') return undefined;
+          throw this.fsError(err, 'listing', folder);
+        }
+      },
     });
-    return present;
   }
+
 
   async stat(key: string): Promise<RemoteObjectInfo | undefined> {
     await this.ensureRoot();

@@ -30,10 +30,8 @@ import {
   booleanSetting,
   defaultJobsFor,
   describeRemote,
-  groupByFolder,
   isTransientNetworkError,
   isUnreachableError,
-  mapLimit,
   RemoteError,
   stringSetting,
   subject,
@@ -42,6 +40,7 @@ import {
   unreachable,
   type KindedRemote,
   type RemoteSettings,
+  hasManyByStatOrListing,
 } from './common.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
 
@@ -192,21 +191,21 @@ export class S3Remote implements KindedRemote {
 
   async hasMany(keys: string[]): Promise<Set<string>> {
     await this.ensureReady();
-    const wanted = [...new Set(keys)];
-    const present = new Set<string>();
-    if (wanted.length <= HEAD_EACH_LIMIT || !this.canList) {
-      await mapLimit(wanted, 32, async (key) => {
-        if (await this.stat(key)) present.add(key);
-      });
-      return present;
-    }
-    await mapLimit([...groupByFolder(wanted)], 16, async ([folder, inFolder]) => {
-      const names = new Set<string>();
-      for await (const info of this.list(folder)) names.add(info.key);
-      for (const key of inFolder) if (names.has(key)) present.add(key);
+    return hasManyByStatOrListing(keys, {
+      statEachLimit: HEAD_EACH_LIMIT,
+      statJobs: 32,
+      listJobs: 16,
+      stat: (key) => this.stat(key),
+      listFolder: this.canList
+        ? async (folder) => {
+            const names = new Set<string>();
+            for await (const info of this.list(folder)) names.add(info.key);
+            return names;
+          }
+        : undefined,
     });
-    return present;
   }
+
 
   async stat(key: string): Promise<RemoteObjectInfo | undefined> {
     await this.ensureReady();

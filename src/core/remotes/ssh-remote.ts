@@ -22,7 +22,6 @@ import {
   abortedError,
   defaultJobsFor,
   describeRemote,
-  groupByFolder,
   isTransientNetworkError,
   isUnreachableError,
   mapLimit,
@@ -36,6 +35,7 @@ import {
   unreachable,
   type KindedRemote,
   type RemoteSettings,
+  hasManyByStatOrListing,
 } from './common.js';
 import { checkHostKey, defaultKnownHostsFiles, knownHostsName, type HostKeyVerdict } from './known-hosts.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
@@ -317,27 +317,23 @@ export class SshRemote implements KindedRemote {
 
   async hasMany(keys: string[]): Promise<Set<string>> {
     const { sftp } = await this.connect();
-    const wanted = [...new Set(keys)];
-    const present = new Set<string>();
-    if (wanted.length <= STAT_EACH_LIMIT) {
-      await mapLimit(wanted, 32, async (key) => {
-        if (await this.stat(key)) present.add(key);
-      });
-      return present;
-    }
-    await mapLimit([...groupByFolder(wanted)], 8, async ([folder, inFolder]) => {
-      let names: Set<string>;
-      try {
-        const entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(this.pathOf(folder.slice(0, -1)), cb));
-        names = new Set(entries.map((e) => e.filename));
-      } catch (err) {
-        if (sftpCode(err) === SFTP_NO_SUCH_FILE) return;
-        throw this.sftpError(err, 'listing', folder);
-      }
-      for (const key of inFolder) if (names.has(key.slice(folder.length))) present.add(key);
+    return hasManyByStatOrListing(keys, {
+      statEachLimit: STAT_EACH_LIMIT,
+      statJobs: 32,
+      listJobs: 8,
+      stat: (key) => this.stat(key),
+      listFolder: async (folder) => {
+        try {
+          const entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(this.pathOf(folder.slice(0, -1)), cb));
+          return new Set(entries.map((e) => folder + e.filename));
+        } catch (err) {
+          if (sftpCode(err) === SFTP_NO_SUCH_FILE) return undefined;
+          throw this.sftpError(err, 'listing', folder);
+        }
+      },
     });
-    return present;
   }
+
 
   async stat(key: string): Promise<RemoteObjectInfo | undefined> {
     const { sftp } = await this.connect();

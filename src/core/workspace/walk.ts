@@ -123,3 +123,12 @@ export function cacheLinkTarget(abs: string, cacheObjectsDir: string): { hex: st
     return undefined;
   }
 }
+
+/** Whether `abs` is a symbolic link (false when it does not exist). */
+export function isSymlink(abs: string): boolean {
+  try {
+    return lstatSync(abs).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
