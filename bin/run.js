@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// mlv entry point. Two things happen before oclif loads, both for speed and Git-like ergonomics:
+// mlv entry point. Three things happen before oclif loads, for speed and Git-like ergonomics:
 //  - `mlv -C <dir> ...` changes directory first (like `git -C`), so the flag works before the command name;
-//  - `mlv --version` answers without loading the CLI framework (it is called by scripts and hooks).
+//  - `mlv --version` answers without loading the CLI framework (it is called by scripts and hooks);
+//  - plain `mlv status` runs through src/cli/fast-status.ts, also without it.
 import { readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
@@ -21,5 +22,15 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   process.exit(0);
 }
 
-const { execute } = await import('@oclif/core');
-await execute({ args: argv, dir: import.meta.url });
+// `mlv status` (the command run most, by people, prompts and editors) skips loading the CLI framework
+// when it has only simple flags; anything else falls through to the full command.
+let handled = false;
+if (argv[0] === 'status') {
+  const { runFastStatus } = await import('../dist/cli/fast-status.js');
+  handled = await runFastStatus(argv.slice(1));
+}
+
+if (!handled) {
+  const { execute } = await import('@oclif/core');
+  await execute({ args: argv, dir: import.meta.url });
+}

@@ -7,6 +7,7 @@ import { MlvError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { openRepo, type Repo } from '../core/workspace/repo.js';
 import { terminalReporter } from './progress.js';
+import { renderError } from './render-error.js';
 
 export abstract class MlvCommand extends Command {
   static override baseFlags = {
@@ -59,34 +60,11 @@ export abstract class MlvCommand extends Command {
       process.exitCode = 2;
       return;
     }
-    if (err instanceof MlvError) {
-      if (this.globalFlags.json) {
-        this.printJson({ error: { code: err.code, message: err.message, hint: err.hint, ...err.details } });
-      } else {
-        process.stderr.write(`mlv: ${err.message}\n`);
-        if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
-      }
-      if (this.globalFlags.verbose) printCauses(err);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    // An unexpected error: a bug or an unforeseen system condition. Show it plainly.
-    process.stderr.write(`mlv: unexpected error: ${err.message}\n`);
-    if (this.globalFlags.verbose) process.stderr.write(`${err.stack ?? ''}\n`);
-    else process.stderr.write('hint: run again with --verbose for details, and please report it\n');
-    process.exitCode = 1;
+    process.exitCode = renderError(err, { json: this.globalFlags.json, verbose: this.globalFlags.verbose });
     return;
   }
 }
 
-function printCauses(err: Error): void {
-  let cause = (err as { cause?: unknown }).cause;
-  while (cause) {
-    const c = cause as Error;
-    process.stderr.write(`  caused by: ${c.message ?? String(c)}\n`);
-    cause = (c as { cause?: unknown }).cause;
-  }
-}
 
 export const jsonFlag = {
   json: Flags.boolean({ description: 'print machine-readable JSON', helpGroup: 'GLOBAL' }),

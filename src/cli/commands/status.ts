@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { jsonFlag, MlvCommand } from '../base.js';
 import { UsageError } from '../../core/errors.js';
-import { status, type StatusEntry } from '../../core/api/status.js';
+import { status } from '../../core/api/status.js';
+import { renderStatus } from '../status-output.js';
 import type { RemoteStatusEntry } from '../../core/api/remote-status.js';
 import type { Repo } from '../../core/workspace/repo.js';
 import { hasHistoryScope, type HistoryScope } from '../../core/git/history-scope.js';
@@ -34,20 +35,8 @@ export default class Status extends MlvCommand {
       throw new UsageError('--rev, --all-branches, --all-tags and --all-commits apply to `mlv status --remote`', 'add --remote, or use `mlv ls --rev <rev>` to see what a revision tracks');
     }
     const entries = await status(repo, argv, { reporter: this.reporter() });
-    if (this.globalFlags.json) {
-      this.printJson(entries);
-      return;
-    }
-    if (entries.length === 0) {
-      this.say('Nothing is tracked yet. Track data with `mlv add <path>`.');
-      return;
-    }
-    const dirty = entries.filter((e) => e.state !== 'unchanged');
-    if (dirty.length === 0) {
-      this.say(`Data and pointers are up to date (${entries.length} tracked).`);
-      return;
-    }
-    for (const e of dirty) this.printEntry(e);
+    if (this.globalFlags.json) this.printJson(entries);
+    else renderStatus(entries, (line) => this.say(line));
   }
 
   private async remoteStatus(repo: Repo, targets: string[], remote: string | undefined, scope: HistoryScope): Promise<void> {
@@ -76,22 +65,4 @@ export default class Status extends MlvCommand {
     this.say(`(remote '${r.remote}')`);
   }
 
-  private printEntry(e: StatusEntry): void {
-    const label: Record<StatusEntry['state'], string> = {
-      unchanged: 'unchanged',
-      modified: 'modified',
-      deleted: e.inCache ? 'deleted (restore with `mlv checkout`)' : 'deleted, and not in cache (`mlv pull` fetches it)',
-      'not-in-cache': 'not in cache (`mlv commit` stores it, or `mlv pull` fetches it)',
-    };
-    this.say(`${e.path}${e.kind === 'dir' ? '/' : ''}: ${label[e.state]}`);
-    if (e.changes) {
-      const show = (kind: string, list: string[]) => {
-        for (const p of list.slice(0, 50)) this.say(`    ${kind} ${p}`);
-        if (list.length > 50) this.say(`    … and ${list.length - 50} more ${kind.trim()}`);
-      };
-      show('added:   ', e.changes.added);
-      show('modified:', e.changes.modified);
-      show('deleted: ', e.changes.deleted);
-    }
-  }
 }
