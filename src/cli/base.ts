@@ -55,7 +55,9 @@ export abstract class MlvCommand extends Command {
     if (err.oclif?.exit !== undefined && !(err instanceof MlvError)) {
       // oclif's own parse errors and exits: bad usage.
       if (err.oclif.exit === 0) throw err;
-      process.stderr.write(`mlv: ${err.message.split('\n')[0]}\n`);
+      // oclif puts the detail (e.g. which argument is missing) on the following lines.
+      const lines = err.message.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('See more help'));
+      process.stderr.write(`mlv: ${lines.slice(0, 2).join(' ')}\n`);
       process.stderr.write(`hint: see \`mlv ${this.id?.replace(/:/g, ' ') ?? ''} --help\`\n`);
       process.exitCode = 2;
       return;
