@@ -4,7 +4,8 @@
  * rehashing. The local cache is one; remote adapters use the same key layout.
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink, copyFile } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -199,6 +200,41 @@ export class ObjectStore {
       }
       const oid = this.oid(hex);
       return { oid, size: n, written: await this.place(tmp, oid) };
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw systemError(err, 'storing', src);
+    }
+  }
+
+  /**
+   * For `cache.link: hardlink`/`symlink`: makes the (already hashed) workspace file an object by giving
+   * its inode a second name in the store — no bytes are copied, and the workspace name is never removed,
+   * so no crash can lose the file. The inode becomes read-only, as hard-linked workspace files are.
+   * Returns undefined (the caller copies instead) when a link is impossible, e.g. the cache is on another
+   * file system, or when the file changed since `st` was taken (it is then hashed and copied afresh).
+   */
+  async linkFileIn(src: string, st: Stats, hex: string): Promise<AddResult | undefined> {
+    const oid = this.oid(hex);
+    if (existsSync(this.path(oid))) return { oid, size: st.size, written: false };
+    const tmp = this.newTempPath();
+    try {
+      await link(src, tmp);
+    } catch {
+      return undefined;
+    }
+    try {
+      const now = await stat(tmp);
+      // Same inode, size and mtime as when hashing began, and not modified within the last second (the
+      // racy window in which a same-size rewrite could keep the mtime): the hashed bytes are these bytes.
+      const unchanged = now.ino === st.ino && now.size === st.size && now.mtimeMs === st.mtimeMs && Date.now() - st.mtimeMs > 1000;
+      if (!unchanged) {
+        await unlink(tmp);
+        return undefined;
+      }
+      await chmod(tmp, 0o444);
+      const fh = await open(tmp, 'r');
+      await fh.sync().finally(() => fh.close());
+      return { oid, size: st.size, written: await this.place(tmp, oid) };
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw systemError(err, 'storing', src);

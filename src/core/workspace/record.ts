@@ -52,9 +52,9 @@ export async function recordArtifacts(
   items: RecordItem[],
   opts: { reporter: Reporter; followSymlinks?: boolean },
 ): Promise<RecordResult[]> {
-  const ctx: SnapshotContext = { repo, index, reporter: opts.reporter };
   const results: RecordResult[] = [];
   const linkMode = await preferredLinkMode(repo);
+  const ctx: SnapshotContext = { repo, index, reporter: opts.reporter, linkIntoCache: linkMode === 'hardlink' || linkMode === 'symlink' };
   for (const item of items) {
     const batch = repo.store.batch();
     let pointer: Pointer;

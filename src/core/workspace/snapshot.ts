@@ -37,6 +37,11 @@ export interface SnapshotContext {
   repo: Repo;
   index: StatIndex;
   reporter: Reporter;
+  /**
+   * The workspace will hold hard or symbolic links to the cache (`cache.link` prefers them and they work
+   * here): big files then enter the cache as a second hard link of the workspace file, not a copy.
+   */
+  linkIntoCache?: boolean;
 }
 
 const isExec = (st: Stats) => (st.mode & 0o111) !== 0;
@@ -143,6 +148,11 @@ async function hashOne(
     return { hex, stored: store.addBytesSync(data, hex, batch).written };
   }
   if (!batch) return { hex: (await hashFile(store.algo, abs, onBytes)).hex, stored: false };
+  if (ctx.linkIntoCache && st.nlink === 1 && (st.mode & 0o111) === 0) {
+    const { hex } = await hashFile(store.algo, abs, onBytes);
+    const linked = await store.linkFileIn(abs, st, hex);
+    if (linked) return { hex, stored: linked.written };
+  }
   const useReflink = ctx.repo.config.cache.link[0] === 'reflink';
   const r = await store.addFile(abs, { reflink: useReflink, onBytes, sizeHint: st.size });
   return { hex: hexOf(r.oid), stored: r.written };
