@@ -5,11 +5,11 @@
  * or deleted holds content the cache does not have, nothing is changed and the paths are listed;
  * `force` is the explicit way to discard them. Copies are verified against their oid while copying.
  */
-import { lstatSync, readFileSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
+import { lstatSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { MlvError } from '../errors.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
-import { hashFile, warmHasher, hashBytesSync } from '../objects/hash.js';
+import { hashFile, warmHasher, hashBytesSync, readSmallFileSync } from '../objects/hash.js';
 import { hexOf } from '../objects/oid.js';
 import { SMALL_OBJECT } from '../objects/store.js';
 import { resolveSelections, type Artifact, type Selection } from '../workspace/artifacts.js';
@@ -19,7 +19,7 @@ import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { readTreeFlat, type FileInfo } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget, walkDir, type WalkResult } from '../workspace/walk.js';
+import { cacheLinkTarget, walkDir, type FileStat, type WalkResult } from '../workspace/walk.js';
 
 export interface CheckoutOptions {
   force?: boolean;
@@ -107,27 +107,27 @@ class Planner {
   }
 
   /** The hash of the workspace file at `rel` (stat index first), or undefined when it is not a file. */
-  private async currentHex(rel: string, st: Stats): Promise<string | undefined> {
+  private async currentHex(rel: string, st: FileStat): Promise<string | undefined> {
     const abs = `${this.repo.root}/${rel}`;
     if (st.isSymbolicLink()) return cacheLinkTarget(abs, this.objectsDir)?.hex;
     if (!st.isFile()) return undefined;
     const known = this.index.lookup(rel, st);
     if (known) return known;
     let hex: string;
-    if (st.size <= SMALL_OBJECT) hex = hashBytesSync(this.repo.store.algo, readFileSync(abs));
+    if (st.size <= SMALL_OBJECT) hex = hashBytesSync(this.repo.store.algo, readSmallFileSync(abs));
     else hex = (await hashFile(this.repo.store.algo, abs)).hex;
     this.index.record(rel, st, hex);
     return hex;
   }
 
   /** Whether replacing the workspace entry at `rel` loses nothing (its content is in the cache). */
-  private async safeToReplace(rel: string, st: Stats): Promise<boolean> {
+  private async safeToReplace(rel: string, st: FileStat): Promise<boolean> {
     const hex = await this.currentHex(rel, st);
     return hex !== undefined && this.repo.store.hasSync(this.repo.store.oid(hex));
   }
 
   /** Plans removing everything at `rel` (a file, link or folder) that is in the way. */
-  private async planRemoval(rel: string, st: Stats): Promise<void> {
+  private async planRemoval(rel: string, st: FileStat): Promise<void> {
     if (!st.isDirectory()) {
       if (await this.safeToReplace(rel, st)) this.plan.deletes.push(rel);
       else {
@@ -162,7 +162,7 @@ class Planner {
   }
 
   /** Plans one wanted file against whatever the workspace has at its path. */
-  private async planEntry(want: Restore, st = lstatOrUndefined(`${this.repo.root}/${want.rel}`)): Promise<void> {
+  private async planEntry(want: Restore, st: FileStat | undefined = lstatOrUndefined(`${this.repo.root}/${want.rel}`)): Promise<void> {
     if (!st) {
       this.plan.restores.push(want);
       return;

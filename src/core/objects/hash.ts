@@ -4,6 +4,7 @@
  * same hex as mlv.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createXXHash128, type IHasher } from 'hash-wasm';
 import type { HashAlgo } from './oid.js';
@@ -109,4 +110,33 @@ export async function hashFile(
     await fh.close();
   }
   return { hex: h.digestHex(), size };
+}
+
+/** One buffer for `readSmallFileSync`: the small-file loops are synchronous, so it is never shared. */
+let smallReadBuffer: Buffer | undefined;
+
+/**
+ * Reads a small file into a shared buffer and returns a view of it that is valid only until the next
+ * call. Used by synchronous loops over tens of thousands of small files (hash → write elsewhere), where a
+ * fresh Buffer per file left hundreds of MB of garbage (and RSS) behind on 100k-file folders.
+ * Files larger than `SMALL_READ_LIMIT` are read into a buffer of their own.
+ */
+export const SMALL_READ_LIMIT = 1 << 20;
+
+export function readSmallFileSync(path: string): Buffer {
+  smallReadBuffer ??= Buffer.allocUnsafe(SMALL_READ_LIMIT + 1);
+  const buf = smallReadBuffer;
+  const fd = openSync(path, 'r');
+  let off = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, off, buf.length - off, null);
+      if (n === 0) break;
+      off += n;
+      if (off === buf.length) return readFileSync(path); // bigger than expected: its own buffer
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf.subarray(0, off);
 }

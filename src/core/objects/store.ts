@@ -213,7 +213,7 @@ export class ObjectStore {
    * Returns undefined (the caller copies instead) when a link is impossible, e.g. the cache is on another
    * file system, or when the file changed since `st` was taken (it is then hashed and copied afresh).
    */
-  async linkFileIn(src: string, st: Stats, hex: string): Promise<AddResult | undefined> {
+  async linkFileIn(src: string, st: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>, hex: string): Promise<AddResult | undefined> {
     const oid = this.oid(hex);
     if (existsSync(this.path(oid))) return { oid, size: st.size, written: false };
     const tmp = this.newTempPath();

@@ -7,11 +7,11 @@
  * Executable files are always reflinked or copied: a hard or symbolic link would share the cache
  * object's read-only, non-executable mode.
  */
-import { chmodSync, constants, readFileSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, constants, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
-import { hashBytesSync, hashFile } from '../objects/hash.js';
+import { hashBytesSync, hashFile, readSmallFileSync } from '../objects/hash.js';
 import { copyAndHash, SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
@@ -126,7 +126,7 @@ export class Linker {
   private copySmallSync(oid: string, dest: string, mode: number): void {
     let data: Buffer;
     try {
-      data = readFileSync(this.store.path(oid));
+      data = readSmallFileSync(this.store.path(oid)); // valid until the next read: written below first
     } catch (err) {
       throw systemError(err, 'reading object', oid);
     }

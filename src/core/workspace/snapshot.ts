@@ -3,17 +3,17 @@
  * the stat index so unchanged files are not rehashed. With `store`, new content is written to the cache
  * (file objects first, then the trees that name them). Shared by add, commit, status and checkout.
  */
-import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { MlvError } from '../errors.js';
 import { ProgressTicker, type Reporter } from '../events.js';
-import { hashBytesSync, hashFile, warmHasher } from '../objects/hash.js';
+import { hashBytesSync, hashFile, readSmallFileSync, warmHasher } from '../objects/hash.js';
 import { hexLength, hexOf } from '../objects/oid.js';
 import { SMALL_OBJECT, type StoreBatch } from '../objects/store.js';
 import { parseTree, serializeTree, type TreeEntry } from '../objects/tree.js';
 import type { Repo } from './repo.js';
 import type { StatIndex } from './stat-index.js';
-import { walkDir, type WalkResult } from './walk.js';
+import { walkDir, type FileStat, type WalkResult } from './walk.js';
 
 export interface FileInfo {
   hex: string;
@@ -44,7 +44,7 @@ export interface SnapshotContext {
   linkIntoCache?: boolean;
 }
 
-const isExec = (st: Stats) => (st.mode & 0o111) !== 0;
+const isExec = (st: FileStat) => (st.mode & 0o111) !== 0;
 
 /** Lists a folder and fails (before anything is written) on names that cannot be stored or on links. */
 export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, followSymlinks = false, index?: StatIndex): WalkResult {
@@ -93,7 +93,7 @@ export async function hashWalkedFiles(
   const store = repo.store;
   await warmHasher(store.algo);
   const fileInfos = new Map<string, FileInfo>();
-  const todo: [string, Stats][] = [];
+  const todo: [string, FileStat][] = [];
   for (const [rel, link] of walk.cacheLinks) fileInfos.set(rel, { hex: link.hex, size: link.st.size, exec: false });
   for (const [rel, info] of walk.known) fileInfos.set(rel, info);
   for (const [rel, st] of walk.files) {
@@ -130,7 +130,7 @@ export async function hashWalkedFiles(
 async function hashOne(
   ctx: SnapshotContext,
   abs: string,
-  st: Stats,
+  st: FileStat,
   batch: StoreBatch | undefined,
   onBytes: (n: number) => void,
 ): Promise<{ hex: string; stored: boolean }> {
@@ -138,7 +138,7 @@ async function hashOne(
   if (st.size <= SMALL_OBJECT) {
     let data: Buffer;
     try {
-      data = readFileSync(abs);
+      data = readSmallFileSync(abs); // valid until the next read: hashed and written before then
     } catch (err) {
       throw new MlvError('READ_FAILED', `cannot read ${abs}: ${(err as Error).message}`, { cause: err });
     }

@@ -12,7 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import type { Stats } from 'node:fs';
+import type { FileStat } from './walk.js';
+
+/** The stat fields the index compares (fs.Stats and walk records both have them). */
+type StatLike = Pick<FileStat, 'dev' | 'ino' | 'mtimeMs' | 'size'>;
 import { join } from 'node:path';
 
 type Entry = [dev: number, ino: number, mtimeMs: number, size: number, hex: string];
@@ -100,7 +103,7 @@ export class StatIndex {
   private objectsDir: string | undefined;
 
   /** The hash recorded for `rel` if the file's stat still matches and the entry is not racy. */
-  lookup(rel: string, st: Stats): string | undefined {
+  lookup(rel: string, st: StatLike): string | undefined {
     const e = this.entries[rel];
     if (!e) return undefined;
     if (e[3] !== st.size || e[2] !== st.mtimeMs || e[1] !== st.ino || e[0] !== st.dev) return undefined;
@@ -109,7 +112,7 @@ export class StatIndex {
   }
 
   /** Records the hash of `rel` as observed with stat `st` (taken before reading the bytes). */
-  record(rel: string, st: Stats, hex: string): void {
+  record(rel: string, st: StatLike, hex: string): void {
     const e = this.entries[rel];
     if (e && e[4] === hex && e[3] === st.size && e[2] === st.mtimeMs && e[1] === st.ino && e[0] === st.dev) return;
     this.entries[rel] = [st.dev, st.ino, st.mtimeMs, st.size, hex];

@@ -7,9 +7,49 @@ import { readdirSync, lstatSync, readlinkSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { nameProblem } from '../objects/tree.js';
 
+/**
+ * What mlv needs to know about a regular file found by a walk. `fs.Stats` satisfies it; walks keep a
+ * `RegularFileStat` instead, a third of the memory (100k retained Stats pushed `add` past 300 MB).
+ */
+export interface FileStat {
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+  size: number;
+  mode: number;
+  nlink: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+class RegularFileStat implements FileStat {
+  constructor(
+    readonly dev: number,
+    readonly ino: number,
+    readonly mtimeMs: number,
+    readonly size: number,
+    readonly mode: number,
+    readonly nlink: number,
+  ) {}
+  isFile(): boolean {
+    return true;
+  }
+  isDirectory(): boolean {
+    return false;
+  }
+  isSymbolicLink(): boolean {
+    return false;
+  }
+}
+
+function compact(st: Stats): FileStat {
+  return new RegularFileStat(st.dev, st.ino, st.mtimeMs, st.size, st.mode, st.nlink);
+}
+
 export interface WalkResult {
   /** Folder-relative POSIX path → lstat (or stat, when following links) of each regular file. */
-  files: Map<string, Stats>;
+  files: Map<string, FileStat>;
   /** Folder-relative paths of every sub-folder (so empty folders are kept). */
   dirs: string[];
   /** Symbolic links found (not followed). */
@@ -66,7 +106,7 @@ export function walkDir(absRoot: string, opts: WalkOptions = {}): WalkResult {
         const st = lstatSync(childAbs);
         const k = known?.(childRel, st);
         if (k) result.known.set(childRel, k);
-        else result.files.set(childRel, st);
+        else result.files.set(childRel, compact(st));
       } else if (d.isDirectory()) {
         result.dirs.push(childRel);
         visit(childAbs, childRel);
@@ -87,7 +127,7 @@ export function walkDir(absRoot: string, opts: WalkOptions = {}): WalkResult {
           result.symlinks.push(childRel); // dangling
           continue;
         }
-        if (st.isFile()) result.files.set(childRel, st);
+        if (st.isFile()) result.files.set(childRel, compact(st));
         else if (st.isDirectory()) {
           result.dirs.push(childRel);
           visit(childAbs, childRel);
