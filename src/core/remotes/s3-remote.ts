@@ -158,6 +158,12 @@ export class S3Remote implements KindedRemote {
         cause: err,
       });
     }
+    if (code === 'CredentialsProviderError') {
+      return new RemoteError('REMOTE_AUTH', this.name, `${describeRemote(this.name, this.url)}: no AWS credentials were found`, {
+        hint: `set them with \`mlv remote modify ${this.name} access_key_id <id>\` and \`… secret_access_key <secret>\` (kept in config.local.yaml), a profile (\`… profile <name>\`), or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment variables`,
+        cause: err,
+      });
+    }
     if (AUTH_CODES.has(code) || (code === 'Error' && /credential/i.test(e.message ?? ''))) {
       return new RemoteError('REMOTE_AUTH', this.name, `${describeRemote(this.name, this.url)}: the credentials were rejected (${code})`, {
         hint: `check access_key_id/secret_access_key (\`mlv remote modify ${this.name} secret_access_key <value>\`), the profile, or the AWS_* environment variables`,
