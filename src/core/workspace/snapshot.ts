@@ -65,7 +65,7 @@ export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, fol
   if (walk.symlinks.length > 0) {
     const list = walk.symlinks.slice(0, 20).map((p) => `  ${displayPath}/${p}`);
     throw new MlvError('SYMLINK_IN_FOLDER', `${displayPath} contains ${walk.symlinks.length} symbolic link(s):\n${list.join('\n')}${walk.symlinks.length > 20 ? '\n  …' : ''}`, {
-      hint: 'remove or replace the links, or pass --follow-symlinks to store the files they point to',
+      hint: 'remove or replace the links (or `mlv add --follow-symlinks <folder>` to store the files they point to)',
       details: { paths: walk.symlinks.map((p) => `${displayPath}/${p}`) },
     });
   }
