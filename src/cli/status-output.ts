@@ -31,4 +31,5 @@ function renderEntry(e: StatusEntry, say: (line: string) => void): void {
     show('modified:', e.changes.modified);
     show('deleted: ', e.changes.deleted);
   }
+  for (const p of e.unstorable ?? []) say(`    cannot be stored: ${p} (link, special file or unusable name; \`mlv add\` explains)`);
 }

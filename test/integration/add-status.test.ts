@@ -313,3 +313,24 @@ function readFileBuf(p: string): Buffer {
 async function hashFileOid(p: string): Promise<[string]> {
   return [`xxh128:${(await hashFile('xxh128', p)).hex}`];
 }
+
+describe('status on a folder that gained paths mlv cannot store', () => {
+  it('reports the folder as modified and lists them (exit 0 on the CLI), instead of failing', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'd/a.txt': 'a' });
+    await add(repoAt(dir), ['d'], { cwd: dir });
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('a.txt', join(dir, 'd/link'));
+    writeFileSync(join(dir, 'd/tab\there'), 'x');
+    const [entry] = await status(repoAt(dir), [], { cwd: dir });
+    expect(entry!.state).toBe('modified');
+    expect(entry!.unstorable?.sort()).toEqual(['d/tab\there']); // names are checked first, then links
+    rmSync(join(dir, 'd/tab\there'));
+    const [again] = await status(repoAt(dir), [], { cwd: dir });
+    expect(again!.unstorable).toEqual(['d/link']);
+    const { mlv } = await import('../helpers/cli.js');
+    const r = mlv(dir, ['status']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('cannot be stored: d/link');
+  });
+});

@@ -4,6 +4,7 @@
  * added, modified or deleted. Read-only: it never takes the lock (it may refresh the stat index).
  */
 import { existsSync, lstatSync } from 'node:fs';
+import { MlvError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
 import { hexOf } from '../objects/oid.js';
 import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
@@ -11,6 +12,8 @@ import type { Repo } from '../workspace/repo.js';
 import { readTreeFlat, snapshotDir, snapshotFile, type FileInfo, type SnapshotContext } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
 import { cacheLinkTarget, isSymlink } from '../workspace/walk.js';
+
+const UNSTORABLE = new Set(['SYMLINK_IN_FOLDER', 'BAD_FILE_NAME', 'SPECIAL_FILE_IN_FOLDER']);
 
 export type ArtifactState = 'unchanged' | 'modified' | 'deleted' | 'not-in-cache';
 
@@ -29,6 +32,11 @@ export interface StatusEntry {
   inCache: boolean;
   /** Folders: file-level changes (when the previous tree is in the cache). */
   changes?: FolderChanges;
+  /**
+   * Folders: paths that appeared in the folder but cannot be stored as they are (symbolic links, names
+   * with tabs or newlines, sockets…); `mlv add` explains what to do with them.
+   */
+  unstorable?: string[];
 }
 
 export interface StatusOptions {
@@ -77,7 +85,16 @@ async function artifactStatus(ctx: SnapshotContext, a: Artifact): Promise<Status
   const inCache = treePresent && (ctx.index.isComplete(rootHex) || (await treeComplete(ctx, rootHex)));
   if (!exists) return { ...base, state: 'deleted', inCache };
   if (!lstatSync(abs).isDirectory()) return { ...base, state: 'modified', inCache };
-  const snap = await snapshotDir(ctx, a.dataRel);
+  let snap;
+  try {
+    snap = await snapshotDir(ctx, a.dataRel);
+  } catch (err) {
+    // Status reports what changed rather than failing: such paths make the folder modified.
+    if (err instanceof MlvError && UNSTORABLE.has(err.code)) {
+      return { ...base, state: 'modified', inCache, unstorable: (err.details?.paths as string[] | undefined) ?? [] };
+    }
+    throw err;
+  }
   if (snap.hex === rootHex) return { ...base, state: inCache ? 'unchanged' : 'not-in-cache', inCache };
   const entry: StatusEntry = { ...base, state: 'modified', inCache };
   if (treePresent) {

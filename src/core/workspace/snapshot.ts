@@ -72,6 +72,7 @@ export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, fol
   if (walk.special.length > 0) {
     throw new MlvError('SPECIAL_FILE_IN_FOLDER', `${displayPath} contains sockets, pipes or devices: ${walk.special.slice(0, 5).join(', ')}`, {
       hint: 'remove them from the folder; only regular files and folders can be tracked',
+      details: { paths: walk.special.map((p) => `${displayPath}/${p}`) },
     });
   }
   return walk;
