@@ -302,3 +302,32 @@ describe('mlv install: bad setups', () => {
     expect(existsSync(join(dir, '.gitattributes'))).toBe(false);
   });
 });
+
+describe('mlv install: data of pointers that a branch switch removes', () => {
+  it('is removed when unchanged and cached, restored on switching back, and kept when it has changes', async () => {
+    const dir = await project();
+    gitOk(dir, 'switch', '-q', '-c', 'feature');
+    writeFiles(dir, { 'extra/table.csv': 'a,b\n1,2\n', 'extra/folder/x.txt': 'x' });
+    ok(dir, 'add', 'extra/table.csv', 'extra/folder');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'extra data');
+
+    const back = gitOk(dir, 'switch', '-q', 'main');
+    expect(back).toContain('removed the data of 2 path(s)');
+    expect(exists(dir, 'extra/table.csv')).toBe(false);
+    expect(exists(dir, 'extra/folder')).toBe(false);
+    expect(gitRun(dir, 'status', '--porcelain').out).toBe(''); // nothing left for `git add -A` to sweep up
+    expectInSync(dir);
+
+    gitOk(dir, 'switch', '-q', 'feature');
+    expect(readText(dir, 'extra/table.csv')).toBe('a,b\n1,2\n');
+    expect(readText(dir, 'extra/folder/x.txt')).toBe('x');
+
+    // A local change that is not in the cache is never deleted.
+    writeFileSync(join(dir, 'extra/table.csv'), 'a,b\n1,2\n3,4\n');
+    const again = gitOk(dir, 'switch', '-q', 'main');
+    expect(again).toContain('kept 1 path(s)');
+    expect(readText(dir, 'extra/table.csv')).toBe('a,b\n1,2\n3,4\n');
+    expect(exists(dir, 'extra/folder')).toBe(false);
+  });
+});

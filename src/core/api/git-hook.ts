@@ -1,6 +1,8 @@
 /**
  * What mlv's Git hooks do (`mlv hook <name>`, called by the scripts `mlv install` writes):
- *  - post-checkout, post-merge, post-rewrite (rebase): restore the data of the new HEAD with `checkout`.
+ *  - post-checkout, post-merge, post-rewrite (rebase): restore the data of the new HEAD with `checkout`;
+ *    after a branch switch or merge, also remove the data of pointers that went away when it is unchanged
+ *    and in the cache (dropUntrackedData).
  *    Objects missing from the cache are counted and `mlv pull` suggested — or pulled right away with
  *    `core.autopull: true`. Nothing here fails the Git command: problems come back as messages.
  *    During a rebase (Git fires post-checkout when it starts) nothing is done; post-rewrite does it at
@@ -19,6 +21,7 @@ import { chooseRemoteName, openRepoRemote } from '../remotes/open-remote.js';
 import type { Selection } from '../workspace/artifacts.js';
 import type { Repo } from '../workspace/repo.js';
 import { checkout, type CheckoutResult } from './checkout.js';
+import { dropUntrackedData } from './drop-untracked-data.js';
 import { pull } from './pull.js';
 import { push, type PushResult } from './push.js';
 
@@ -46,9 +49,9 @@ export async function runHook(repo: Repo, hook: string, args: string[], opts: Ho
     case 'post-checkout':
       if (args[2] !== undefined && args[2] !== '1') return { ok: true, messages: [], skipped: 'not a branch checkout' };
       if (rebaseInProgress(repo.root)) return { ok: true, messages: [], skipped: 'a rebase is in progress; the data follows when it ends' };
-      return restore(repo, opts.reporter);
+      return withDropped(repo, await restore(repo, opts.reporter), args[0], opts.reporter);
     case 'post-merge':
-      return restore(repo, opts.reporter);
+      return withDropped(repo, await restore(repo, opts.reporter), await origHead(repo), opts.reporter);
     case 'post-rewrite':
       if (args[0] !== 'rebase') return { ok: true, messages: [], skipped: 'not a rebase' };
       return restore(repo, opts.reporter);
@@ -56,6 +59,35 @@ export async function runHook(repo: Repo, hook: string, args: string[], opts: Ho
       return prePush(repo, opts.input ?? '', opts.reporter);
     default:
       throw new MlvError('USAGE', `unknown hook '${hook}'`, { hint: 'mlv handles post-checkout, post-merge, post-rewrite and pre-push', exitCode: 2 });
+  }
+}
+
+/**
+ * After the data of the new HEAD is in place, removes the data of pointers the switch or merge deleted
+ * (only when unchanged and in the cache; see dropUntrackedData). Never fails the Git command.
+ */
+async function withDropped(repo: Repo, outcome: HookOutcome, previous: string | undefined, reporter?: Reporter): Promise<HookOutcome> {
+  if (!previous || ZERO.test(previous)) return outcome;
+  try {
+    const dropped = await dropUntrackedData(repo, previous, { reporter });
+    if (dropped.removed.length > 0) {
+      outcome.messages.push(`removed the data of ${dropped.removed.length} path(s) no longer tracked here (kept in the cache; switching back restores it): ${dropped.removed.slice(0, 5).join(', ')}${dropped.removed.length > 5 ? ', …' : ''}`);
+    }
+    if (dropped.kept.length > 0) {
+      outcome.messages.push(`kept ${dropped.kept.length} path(s) whose pointer is gone but whose content changed or is not in the cache (now untracked; don't \`git add\` them by accident): ${dropped.kept.slice(0, 5).join(', ')}`);
+    }
+  } catch (err) {
+    if (!(err instanceof MlvError)) throw err;
+    outcome.messages.push(`data of removed pointers was left in place: ${err.message}`);
+  }
+  return outcome;
+}
+
+async function origHead(repo: Repo): Promise<string | undefined> {
+  try {
+    return await new HistoryReader(repo.root).resolveRev('ORIG_HEAD');
+  } catch {
+    return undefined;
   }
 }
 
