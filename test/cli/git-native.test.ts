@@ -317,6 +317,8 @@ describe('mlv install: data of pointers that a branch switch removes', () => {
     expect(exists(dir, 'extra/table.csv')).toBe(false);
     expect(exists(dir, 'extra/folder')).toBe(false);
     expect(gitRun(dir, 'status', '--porcelain').out).toBe(''); // nothing left for `git add -A` to sweep up
+    // The hook keeps the stat index's claims about complete folders (it used to drop them on save).
+    expect(JSON.parse(readFileSync(join(dir, '.mlv/tmp/stat-index.json'), 'utf8')).complete?.length ?? 0).toBeGreaterThan(0);
     expectInSync(dir);
 
     gitOk(dir, 'switch', '-q', 'feature');

@@ -49,7 +49,7 @@ export async function add(repo: Repo, args: string[], opts: AddOptions = {}): Pr
   const rels = [...new Set(await expandTargets(repo, args, cwd))];
   // The stat index is read before the lock so folders are listed and checked once; its entries are
   // self-validating (a stat that no longer matches is ignored), so another writer cannot make them wrong.
-  const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
+  const index = StatIndex.forRepo(repo);
   const items = await validateAddTargets(repo, rels, opts.followSymlinks ?? false, index);
   return withLock(repo.tmpDir, `mlv add ${args.join(' ')}`, repo.config.core.lockTimeout, async () => {
     try {
@@ -109,7 +109,7 @@ async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: bo
     const abs = `${repo.root}/${rel}`;
     const st = lstatSync(abs);
     // A link into the cache is a file that `cache.link: symlink` placed there: it is tracked content.
-    const cacheLink = st.isSymbolicLink() && cacheLinkTarget(abs, `${repo.store.root}/objects/${repo.store.algo}`) !== undefined;
+    const cacheLink = st.isSymbolicLink() && cacheLinkTarget(abs, repo.store.objectsDir) !== undefined;
     if (st.isSymbolicLink() && !followSymlinks && !cacheLink) {
       throw new MlvError('TARGET_IS_SYMLINK', `${rel} is a symbolic link`, { hint: 'add the file it points to, or pass --follow-symlinks', exitCode: 2 });
     }

@@ -44,7 +44,7 @@ export async function cacheVerify(repo: Repo, opts: { repair?: boolean; reporter
     }
     ticker.end();
     if (result.bad.some((b) => b.quarantinedTo)) {
-      const index = StatIndex.load(repo.tmpDir, store.algo, `${repo.store.root}/objects/${store.algo}`);
+      const index = StatIndex.forRepo(repo);
       index.clearComplete();
       index.save();
     }

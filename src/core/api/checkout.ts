@@ -70,7 +70,7 @@ export async function checkoutSelections(repo: Repo, selections: Selection[], op
   const reporter = opts.reporter ?? silentReporter;
   const label = selections.map((s) => (s.subpath ? `${s.artifact.dataRel}/${s.subpath}` : s.artifact.dataRel)).join(' ');
   return withLock(repo.tmpDir, `mlv checkout ${label}`.trim(), repo.config.core.lockTimeout, async () => {
-    const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
+    const index = StatIndex.forRepo(repo);
     await warmHasher(repo.store.algo);
     try {
       const planner = new Planner(repo, index, opts.relink ?? false);
@@ -103,7 +103,7 @@ class Planner {
     private readonly index: StatIndex,
     private readonly relink: boolean,
   ) {
-    this.objectsDir = `${repo.store.root}/objects/${repo.store.algo}`;
+    this.objectsDir = repo.store.objectsDir;
   }
 
   /** The hash of the workspace file at `rel` (stat index first), or undefined when it is not a file. */

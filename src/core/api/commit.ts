@@ -19,7 +19,7 @@ export interface CommitOptions {
 
 export async function commit(repo: Repo, targets: string[] = [], opts: CommitOptions = {}): Promise<RecordResult[]> {
   const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
-  const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
+  const index = StatIndex.forRepo(repo);
   const items: RecordItem[] = [];
   const deleted: string[] = [];
   for (const a of artifacts) {

@@ -102,7 +102,7 @@ function sideOf(a: Artifact): Side {
 
 /** The workspace's data for each pointer: hashed (stat index first); absent data counts as deleted. */
 async function workspaceSides(repo: Repo, artifacts: Artifact[], reporter: Reporter): Promise<Side[]> {
-  const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
+  const index = StatIndex.forRepo(repo);
   const ctx: SnapshotContext = { repo, index, reporter };
   const out: Side[] = [];
   try {

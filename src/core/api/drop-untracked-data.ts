@@ -36,7 +36,7 @@ export async function dropUntrackedData(repo: Repo, previousCommit: string, opts
   // Paths the new branch tracks in Git itself belong to Git now.
   const gitOwned = new Set(await gitTrackedPaths(repo.root, candidates.map((a) => a.dataRel)));
   return withLock(repo.tmpDir, 'mlv hook (dropping data of removed pointers)', repo.config.core.lockTimeout, async () => {
-    const index = StatIndex.load(repo.tmpDir, repo.store.algo);
+    const index = StatIndex.forRepo(repo);
     const ctx: SnapshotContext = { repo, index, reporter: opts.reporter ?? silentReporter };
     try {
       for (const a of candidates) {
@@ -61,7 +61,7 @@ async function unchangedAndCached(ctx: SnapshotContext, dataRel: string, kind: '
   const abs = `${repo.root}/${dataRel}`;
   const st = lstatSync(abs);
   if (kind === 'file') {
-    if (st.isSymbolicLink()) return cacheLinkTarget(abs, `${repo.store.root}/objects/${repo.store.algo}`)?.hex === hexOf(oid);
+    if (st.isSymbolicLink()) return cacheLinkTarget(abs, repo.store.objectsDir)?.hex === hexOf(oid);
     if (!st.isFile()) return false;
     const snap = await snapshotFile(ctx, dataRel);
     return repo.store.oid(snap.hex) === oid && snap.exec === exec && repo.store.hasSync(oid);

@@ -335,7 +335,7 @@ async function deleteRemote(remote: KindedRemote, plan: RemotePlan, result: GcRe
 async function deleteFromCache(repo: Repo, candidates: Candidate[], result: GcResult, reporter: Reporter): Promise<void> {
   const ordered = [...candidates.filter((c) => c.tree), ...candidates.filter((c) => !c.tree)];
   // Loaded before deleting, while its completeness claims still match the cache, so they can be cleared.
-  const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
+  const index = StatIndex.forRepo(repo);
   const ticker = new ProgressTicker(reporter, 'deleting', ordered.length);
   try {
     for (const c of ordered) {

@@ -19,7 +19,7 @@ export async function remove(repo: Repo, targets: string[], opts: { cwd?: string
   if (targets.length === 0) throw new MlvError('USAGE', 'name at least one tracked path or pointer to stop tracking', { exitCode: 2 });
   const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
   return withLock(repo.tmpDir, `mlv remove ${targets.join(' ')}`, repo.config.core.lockTimeout, async () => {
-    const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
+    const index = StatIndex.forRepo(repo);
     const results: RemoveResult[] = [];
     try {
       for (const a of artifacts) {

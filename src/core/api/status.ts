@@ -46,7 +46,7 @@ export interface StatusOptions {
 
 export async function status(repo: Repo, targets: string[] = [], opts: StatusOptions = {}): Promise<StatusEntry[]> {
   const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
-  const index = StatIndex.load(repo.tmpDir, repo.store.algo, `${repo.store.root}/objects/${repo.store.algo}`);
+  const index = StatIndex.forRepo(repo);
   const ctx: SnapshotContext = { repo, index, reporter: opts.reporter ?? silentReporter };
   const entries: StatusEntry[] = [];
   try {
@@ -69,7 +69,7 @@ async function artifactStatus(ctx: SnapshotContext, a: Artifact): Promise<Status
     const st = lstatSync(abs);
     let hex: string | undefined;
     let exec = false;
-    if (st.isSymbolicLink()) hex = cacheLinkTarget(abs, `${store.root}/objects/${store.algo}`)?.hex;
+    if (st.isSymbolicLink()) hex = cacheLinkTarget(abs, store.objectsDir)?.hex;
     else if (st.isFile()) {
       const snap = await snapshotFile(ctx, a.dataRel);
       hex = snap.hex;

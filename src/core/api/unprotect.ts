@@ -31,7 +31,7 @@ export async function unprotect(repo: Repo, paths: string[], opts: { reporter?: 
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st) throw new MlvError('TARGET_MISSING', `${rel} does not exist in the workspace`, { hint: 'run `mlv checkout` first' });
     if (st.isDirectory()) {
-      const walk = walkDir(abs, { cacheObjectsDir: `${repo.store.root}/objects/${repo.store.algo}` });
+      const walk = walkDir(abs, { cacheObjectsDir: repo.store.objectsDir });
       for (const f of walk.files.keys()) files.push(`${rel}/${f}`);
       for (const f of walk.cacheLinks.keys()) files.push(`${rel}/${f}`);
     } else files.push(rel);

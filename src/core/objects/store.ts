@@ -40,6 +40,11 @@ export class ObjectStore {
     return join(this.root, 'tmp');
   }
 
+  /** `<root>/objects/<algo>`: where this store's objects live (symbolic links into the cache point here). */
+  get objectsDir(): string {
+    return `${this.root}/objects/${this.algo}`;
+  }
+
   path(oid: string): string {
     return join(this.root, objectKey(oid));
   }

@@ -71,7 +71,7 @@ export async function recordArtifacts(
         index.markComplete(snap.hex);
       } else {
         const abs = `${repo.root}/${item.dataRel}`;
-        const linked = lstatSync(abs).isSymbolicLink() ? cacheLinkTarget(abs, `${repo.store.root}/objects/${repo.store.algo}`) : undefined;
+        const linked = lstatSync(abs).isSymbolicLink() ? cacheLinkTarget(abs, repo.store.objectsDir) : undefined;
         const snap = linked
           ? { hex: linked.hex, size: linked.st.size, exec: false, hashed: false, stored: false }
           : await snapshotFile(ctx, item.dataRel, { batch, followSymlinks: opts.followSymlinks });

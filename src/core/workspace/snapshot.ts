@@ -54,7 +54,7 @@ export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, fol
         return hex === undefined ? undefined : { hex, size: st.size, exec: (st.mode & 0o111) !== 0 };
       }
     : undefined;
-  const walk = walkDir(abs, { followSymlinks, cacheObjectsDir: `${repo.store.root}/objects/${repo.store.algo}`, known });
+  const walk = walkDir(abs, { followSymlinks, cacheObjectsDir: repo.store.objectsDir, known });
   if (walk.badNames.length > 0) {
     const list = walk.badNames.slice(0, 20).map((b) => `  ${displayPath}/${JSON.stringify(b.path).slice(1, -1)}: ${b.problem}`);
     throw new MlvError('BAD_FILE_NAME', `${walk.badNames.length} name(s) in ${displayPath} cannot be stored:\n${list.join('\n')}`, {

@@ -74,6 +74,11 @@ export class StatIndex {
     this.writtenAtMs = writtenAtMs;
   }
 
+  /** The index of `repo`, with the completeness claims about its cache. */
+  static forRepo(repo: { tmpDir: string; store: { algo: string; objectsDir: string } }): StatIndex {
+    return StatIndex.load(repo.tmpDir, repo.store.algo, repo.store.objectsDir);
+  }
+
   /**
    * @param objectsDir the cache's `objects/<algo>` folder. Completeness claims are kept only when it is
    *   given and unchanged since they were written (see `cacheStamp`); without it they are dropped.
