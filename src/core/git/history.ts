@@ -29,6 +29,9 @@ export function gitDirs(root: string): { gitdir: string; commondir: string } {
   return { gitdir, commondir };
 }
 
+/** Refs that Git keeps per worktree (and expressions built on them, like `HEAD~1`). */
+const PER_WORKTREE = /^(@|[A-Z_]*HEAD\b|refs\/(worktree|bisect)\/)/;
+
 /** One reader per command: shares isomorphic-git's pack cache and the tree memo. */
 export class HistoryReader {
   private readonly cache = {};
@@ -48,11 +51,15 @@ export class HistoryReader {
   /** The commit oid a revision names; clear errors for unknown revisions. */
   async resolveRev(rev: string): Promise<string> {
     if (/^[0-9a-f]{40}$/.test(rev)) return rev;
-    try {
-      const oid = await git.resolveRef({ fs, dir: this.root, gitdir: this.gitdir, ref: rev });
-      return await this.peelToCommit(oid);
-    } catch {
-      // Not a plain ref: let Git parse the expression (also handles worktree HEADs and short oids).
+    // HEAD, ORIG_HEAD and refs/worktree/* belong to each worktree, but isomorphic-git reads the shared
+    // git folder: in a linked worktree it would answer with the main work tree's HEAD. Git knows better.
+    if (!PER_WORKTREE.test(rev)) {
+      try {
+        const oid = await git.resolveRef({ fs, dir: this.root, gitdir: this.gitdir, ref: rev });
+        return await this.peelToCommit(oid);
+      } catch {
+        // Not a plain ref: let Git parse the expression (it also knows short oids).
+      }
     }
     try {
       const out = await runGit(this.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
