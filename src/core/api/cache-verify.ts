@@ -31,10 +31,11 @@ export async function cacheVerify(repo: Repo, opts: { repair?: boolean; reporter
     const ticker = new ProgressTicker(opts.reporter ?? silentReporter, 'verifying', oids.length, totalBytes);
     const result: CacheVerifyResult = { checked: 0, bytes: 0, bad: [], tempsRemoved: 0 };
     for (const oid of oids) {
-      const actual = await store.rehash(oid, (n) => ticker.addBytes(n));
-      if (actual === undefined) continue;
+      const measured = await store.measure(oid, (n) => ticker.addBytes(n));
+      if (measured === undefined) continue;
+      const actual = measured.actual;
       result.checked++;
-      result.bytes += statSync(store.path(oid)).size;
+      result.bytes += measured.size;
       if (actual !== oid) {
         const bad: CacheVerifyResult['bad'][number] = { oid, actual };
         if (opts.repair) bad.quarantinedTo = await store.quarantine(oid);

@@ -17,8 +17,6 @@ import type { TransferOptions } from './push.js';
 
 export interface FetchResult extends TransferSummary {
   remote: string;
-  /** Objects the remote does not have either. */
-  missingRemote: string[];
 }
 
 export async function fetch(repo: Repo, targets: string[] = [], opts: TransferOptions = {}): Promise<FetchResult> {
@@ -34,7 +32,7 @@ export async function fetch(repo: Repo, targets: string[] = [], opts: TransferOp
 /** Fetches with an already open remote (shared with pull). */
 export async function fetchWith(repo: Repo, remote: KindedRemote, selections: Selection[], opts: TransferOptions): Promise<FetchResult> {
   const reporter = opts.reporter ?? silentReporter;
-  const total: FetchResult = { transferred: 0, bytes: 0, skipped: 0, failed: [], remote: remote.name, missingRemote: [] };
+  const total: FetchResult = { transferred: 0, bytes: 0, skipped: 0, failed: [], remote: remote.name };
   const add = (s: TransferSummary) => {
     total.transferred += s.transferred;
     total.bytes += s.bytes;
@@ -66,6 +64,5 @@ export async function fetchWith(repo: Repo, remote: KindedRemote, selections: Se
   const needed = await neededObjects(repo, selections);
   const sizes = needed.files;
   add(await downloadObjects(repo.store, remote, sizes.keys(), { jobs: opts.jobs, reporter, sizeOf: (o) => sizes.get(o) }));
-  total.missingRemote = total.failed.filter((f) => f.error.code === 'REMOTE_OBJECT_MISSING').map((f) => f.oid);
   return total;
 }

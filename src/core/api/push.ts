@@ -21,8 +21,6 @@ export interface TransferOptions {
 
 export interface PushResult extends TransferSummary {
   remote: string;
-  /** Objects the targets need that are not in the local cache (so could not be pushed). */
-  missingLocal: string[];
 }
 
 export async function push(repo: Repo, targets: string[] = [], opts: TransferOptions = {}): Promise<PushResult> {
@@ -36,18 +34,16 @@ export async function push(repo: Repo, targets: string[] = [], opts: TransferOpt
       hint: 'fetch them first with `mlv fetch`, or `mlv add` the folders again from a complete copy',
     });
   }
-  const present = await repo.store.presentSet(needed.files.keys());
-  const missingLocal = [...needed.files.keys()].filter((o) => !present.has(o));
   const remote = await openRepoRemote(repo, opts.remote);
   try {
-    // Objects missing locally fail in the engine, which then holds back every tree above them.
+    // Objects missing locally fail in the engine (OBJECT_MISSING), which then holds back every tree above them.
     const summary = await uploadObjects(
       repo.store,
       remote,
       { files: needed.files.keys(), trees: needed.trees },
       { jobs: opts.jobs, reporter: opts.reporter ?? silentReporter },
     );
-    return { ...summary, remote: remote.name, missingLocal };
+    return { ...summary, remote: remote.name };
   } finally {
     await remote.close();
   }

@@ -313,9 +313,14 @@ export class ObjectStore {
 
   /** Rehashes an object. Returns the actual oid (equal to `oid` when it is good) or undefined if absent. */
   async rehash(oid: string, onBytes?: (n: number) => void): Promise<string | undefined> {
+    return (await this.measure(oid, onBytes))?.actual;
+  }
+
+  /** Rehashes an object and reports its size in the same read; undefined when it is absent. */
+  async measure(oid: string, onBytes?: (n: number) => void): Promise<{ actual: string; size: number } | undefined> {
     try {
-      const { hex } = await hashFile(this.algo, this.path(oid), onBytes);
-      return this.oid(hex);
+      const { hex, size } = await hashFile(this.algo, this.path(oid), onBytes);
+      return { actual: this.oid(hex), size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw systemError(err, 'reading object', oid);

@@ -11,8 +11,8 @@
  * collected while the rest carries on; a remote-wide failure (unreachable, bad credentials, missing
  * bucket) stops the run at once and is thrown, since every further object would fail the same way.
  */
-import { rm, stat } from 'node:fs/promises';
-import { MlvError, systemError } from '../errors.js';
+import { rm } from 'node:fs/promises';
+import { CorruptObjectError, MlvError } from '../errors.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { hexLength, objectKey } from '../objects/oid.js';
 import type { ObjectStore } from '../objects/store.js';
@@ -105,20 +105,15 @@ export async function uploadObjects(
   const runner = new Runner(remote, opts, ticker);
   const uploadOne = async (oid: string) => {
     const path = store.path(oid);
-    const actual = await store.rehash(oid);
-    if (actual === undefined) {
+    const measured = await store.measure(oid); // verifies the local copy and gives its size in one read
+    if (measured === undefined) {
       throw new MlvError('OBJECT_MISSING', `object ${oid} is not in the cache, so it cannot be pushed`, {
         hint: 'run `mlv add` on its data again (or `mlv pull` it from another remote), then push',
         details: { oid },
       });
     }
-    if (actual !== oid) {
-      throw new MlvError('OBJECT_CORRUPT', `object ${oid} in the cache is corrupt (its bytes hash to ${actual}); it was not uploaded`, {
-        hint: 'run `mlv cache verify --repair`, then restore the data (`mlv add` or `mlv pull`) and push again',
-        details: { oid, where: 'the cache' },
-      });
-    }
-    const size = await fileSize(path);
+    if (measured.actual !== oid) throw new CorruptObjectError(oid, 'the cache', measured.actual);
+    const size = measured.size;
     const put = deferred ? deferred.put : remote.put.bind(remote);
     await runner.retrying(oid, (onBytes, signal) => put(objectKey(oid), path, { onBytes, signal }));
     summary.transferred++;
@@ -331,13 +326,6 @@ class Runner {
   }
 }
 
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (err) {
-    throw systemError(err, 'reading', path);
-  }
-}
 
 function isTransient(err: unknown): boolean {
   if (err instanceof RemoteError) return err.transient;
