@@ -4,7 +4,7 @@ import { pull } from '../../core/api/pull.js';
 import { formatBytes, plural } from '../format.js';
 import { historyFlags, historyScopeFrom } from '../history-flags.js';
 import { jobsFlag, remoteFlag } from '../remote-flags.js';
-import { hasHistoryScope, pullSelections } from '../../core/workspace/history-selection.js';
+import { hasHistoryScope } from '../../core/git/history-scope.js';
 import { printFailures, summaryLine } from '../transfer-output.js';
 
 export default class Pull extends MlvCommand {
@@ -25,7 +25,8 @@ export default class Pull extends MlvCommand {
     const { flags, argv } = await this.parseWithGlobals(Pull);
     const repo = this.openRepo();
     const scope = historyScopeFrom(flags);
-    const sel = hasHistoryScope(scope) ? await pullSelections(repo, argv, scope) : undefined;
+    // The Git history reader is loaded only for history scopes (it costs ~50 ms of start-up).
+    const sel = hasHistoryScope(scope) ? await (await import('../../core/workspace/history-selection.js')).pullSelections(repo, argv, scope) : undefined;
     const r = await pull(repo, argv, {
       remote: flags.remote,
       jobs: flags.jobs,

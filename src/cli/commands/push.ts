@@ -3,7 +3,7 @@ import { MlvCommand } from '../base.js';
 import { push } from '../../core/api/push.js';
 import { historyFlags, historyScopeFrom } from '../history-flags.js';
 import { jobsFlag, remoteFlag } from '../remote-flags.js';
-import { selectionsFor } from '../../core/workspace/history-selection.js';
+import { selectionsFor } from '../../core/workspace/selection.js';
 import { printFailures, summaryLine } from '../transfer-output.js';
 
 export default class Push extends MlvCommand {

@@ -13,7 +13,6 @@ import { dataRelFor, type Artifact } from '../workspace/artifacts.js';
 import { runGit } from './git-cli.js';
 
 export { hasHistoryScope, type HistoryScope } from './history-scope.js';
-import type { HistoryScope } from './history-scope.js';
 
 /** Where Git keeps its objects for the work tree at `root` (a `.git` folder, or a worktree's common dir). */
 export function gitDirs(root: string): { gitdir: string; commondir: string } {
@@ -104,33 +103,6 @@ export class HistoryReader {
     return out;
   }
 
-  /** Every commit reachable from branches, tags and HEAD. */
-  async allCommits(): Promise<string[]> {
-    const starts = new Set<string>([...(await this.branches()), ...(await this.tags()).map((t) => t.commit)]);
-    try {
-      starts.add(await this.resolveRev('HEAD'));
-    } catch {
-      // An empty repository has no HEAD commit.
-    }
-    const shallow = this.shallowCommits();
-    const seen = new Set<string>();
-    const stack = [...starts];
-    while (stack.length > 0) {
-      const oid = stack.pop()!;
-      if (seen.has(oid)) continue;
-      seen.add(oid);
-      let parents: string[];
-      try {
-        parents = (await git.readCommit({ ...this.opts, oid })).commit.parent;
-      } catch (err) {
-        throw this.missingHistory(oid, err);
-      }
-      if (shallow.has(oid)) continue;
-      for (const p of parents) if (!seen.has(p)) stack.push(p);
-    }
-    return [...seen];
-  }
-
   private shallowCommits(): Set<string> {
     try {
       return new Set(fs.readFileSync(join(this.gitdir, 'shallow'), 'utf8').split('\n').filter(Boolean));
@@ -146,16 +118,6 @@ export class HistoryReader {
       `commit ${oid} is not in this repository${shallow ? ' (this is a shallow clone)' : ''}`,
       { hint: shallow ? 'fetch the full history with `git fetch --unshallow`' : 'run `git fetch` to get the missing history', cause },
     );
-  }
-
-  /** Commits named by a scope, deduplicated. */
-  async commitsFor(scope: HistoryScope): Promise<string[]> {
-    const out = new Set<string>();
-    for (const rev of scope.revs ?? []) out.add(await this.resolveRev(rev));
-    if (scope.allBranches) for (const c of await this.branches()) out.add(c);
-    if (scope.allTags) for (const t of await this.tags()) out.add(t.commit);
-    if (scope.allCommits) for (const c of await this.allCommits()) out.add(c);
-    return [...out];
   }
 
   /** Pointer files in a commit: [repo-relative path, blob oid]. */
@@ -209,13 +171,4 @@ export class HistoryReader {
     return artifacts.filter((a) => !dirs.some((d) => a.pointerRel.startsWith(d)));
   }
 
-  /** The content of one file at a commit, or undefined when it does not exist there. */
-  async readFileAt(commit: string, path: string): Promise<string | undefined> {
-    try {
-      const { blob } = await git.readBlob({ ...this.opts, oid: commit, filepath: path });
-      return Buffer.from(blob).toString('utf8');
-    } catch {
-      return undefined;
-    }
-  }
 }

@@ -9,13 +9,14 @@
  * commits × 100 pointers costs mostly Git tree reads (memoised in HistoryScanner).
  */
 import { MlvError } from '../errors.js';
-import { hasHistoryScope, HistoryReader, type HistoryScope } from '../git/history.js';
+import { HistoryReader } from '../git/history.js';
+import type { HistoryScope } from '../git/history-scope.js';
 import { HistoryScanner } from '../git/history-scan.js';
 import { parsePointer } from '../objects/pointer.js';
-import { dataRelFor, listArtifacts, resolveSelections, toRepoPath, type Artifact, type Selection } from './artifacts.js';
+import { dataRelFor, listArtifacts, toRepoPath, type Artifact, type Selection } from './artifacts.js';
 import type { Repo } from './repo.js';
 
-export { hasHistoryScope, type HistoryScope } from '../git/history.js';
+export { hasHistoryScope, type HistoryScope } from '../git/history-scope.js';
 
 /** One version of an artifact found in history, and the first revision it was seen at. */
 export interface HistoryArtifact {
@@ -145,14 +146,6 @@ export async function historySelections(repo: Repo, scope: HistoryScope, targets
   return selections;
 }
 
-/**
- * What a transfer command acts on: the workspace's pointers for `targets`, or — with a history scope —
- * every version in those revisions.
- */
-export async function selectionsFor(repo: Repo, targets: string[], scope: HistoryScope, cwd = process.cwd()): Promise<Selection[]> {
-  if (!hasHistoryScope(scope)) return resolveSelections(repo, targets, cwd);
-  return historySelections(repo, scope, targets, cwd);
-}
 
 /**
  * `pull` with a history scope fetches every version in those revisions plus what the workspace's

@@ -4,7 +4,8 @@
  */
 import { MlvError } from '../errors.js';
 import { hexOf } from '../objects/oid.js';
-import type { Selection } from './artifacts.js';
+import { resolveSelections, type Selection } from './artifacts.js';
+import { hasHistoryScope, type HistoryScope } from '../git/history-scope.js';
 import type { Repo } from './repo.js';
 import { readTreeFlat } from './snapshot.js';
 
@@ -48,4 +49,15 @@ export async function neededObjects(repo: Repo, selections: Selection[]): Promis
     }
   }
   return needed;
+}
+
+/**
+ * The selections of a transfer command: the work tree's pointers, or, with a history scope, every version
+ * in those revisions. The Git history reader is loaded only when a scope is given, so plain
+ * `mlv push`/`fetch`/`remote verify` do not pay for it at start-up.
+ */
+export async function selectionsFor(repo: Repo, targets: string[], scope: HistoryScope, cwd = process.cwd()): Promise<Selection[]> {
+  if (!hasHistoryScope(scope)) return resolveSelections(repo, targets, cwd);
+  const { historySelections } = await import('./history-selection.js');
+  return historySelections(repo, scope, targets, cwd);
 }

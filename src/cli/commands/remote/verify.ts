@@ -4,7 +4,7 @@ import { remoteVerify } from '../../../core/api/remote-verify.js';
 import { formatBytes, plural } from '../../format.js';
 import { jobsFlag, remoteFlag } from '../../remote-flags.js';
 import { historyFlags, historyScopeFrom } from '../../history-flags.js';
-import { selectionsFor } from '../../../core/workspace/history-selection.js';
+import { selectionsFor } from '../../../core/workspace/selection.js';
 
 export default class RemoteVerify extends MlvCommand {
   static override summary = "Download and rehash every object the targets need from a remote; --repair re-uploads good local copies";
