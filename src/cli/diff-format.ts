@@ -40,6 +40,7 @@ export function fileLines(c: FileChanges, limit: number, indent = '    '): strin
   for (const f of c.deleted) lines.push(`${indent}- ${f.path} (${formatBytes(f.size)})`);
   for (const f of c.modified) lines.push(`${indent}~ ${f.path} (${formatBytes(f.before.size)} → ${formatBytes(f.after.size)})`);
   for (const r of c.renamed) lines.push(`${indent}> ${r.from} → ${r.to} (${formatBytes(r.size)})`);
+  if (limit === 0) return []; // summary lines only
   if (lines.length > limit) return [...lines.slice(0, limit), `${indent}… and ${formatCount(lines.length - limit)} more`];
   return lines;
 }

@@ -205,6 +205,13 @@ describe('gc', () => {
     expect(fingerprint(join(dir, '.mlv/cache'))).toEqual(before);
   });
 
+  it('-r without --remote or --only-pushed is a usage error, not silently ignored', async () => {
+    const dir = await makeRepo();
+    const r = mlv(dir, ['gc', '--workspace', '--dry-run', '-r', 'origin']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('neither was given');
+  });
+
   it('--remote deletes old unreachable objects, spares young ones (gc.grace), keeps reachable ones', async () => {
     const { dir, remote } = await historyRepo();
     ok(mlv(dir, ['push', '--all-commits']));

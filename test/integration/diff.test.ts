@@ -123,6 +123,12 @@ describe('mlv diff', () => {
     expect(text.stdout).toContain('added     extra.txt: new file, 5 B');
     expect(text.stdout).toContain('deleted   old.csv: deleted file, 4 B');
 
+    const summaryOnly = mlv(dir, ['diff', 'v1', 'v2', '--limit', '0']);
+    expect(summaryOnly.code, show(summaryOnly)).toBe(0);
+    expect(summaryOnly.stdout).toContain('modified  data/imgs/: 5 → 5 files');
+    expect(summaryOnly.stdout).not.toContain('cats/c2-renamed.png');
+    expect(summaryOnly.stdout).not.toContain('more');
+
     const json = mlv(dir, ['diff', 'v1', 'v2', '--json']);
     expect(json.code, show(json)).toBe(0);
     const parsed = JSON.parse(json.stdout);

@@ -36,6 +36,9 @@ export default class Gc extends MlvCommand {
     const { flags } = await this.parseWithGlobals(Gc);
     const scope = { ...historyScopeFrom(flags), workspace: flags.workspace === true };
     if (!hasGcScope(scope)) throw new UsageError('gc needs to know what to keep', SCOPE_HINT);
+    if (flags['remote-name'] !== undefined && !flags.remote && !flags['only-pushed']) {
+      throw new UsageError('-r/--remote-name names the remote for --remote or --only-pushed; neither was given', 'add --remote to clean that remote too, or --only-pushed to drop only what it holds');
+    }
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
     if (!flags['dry-run'] && !flags.yes && !interactive) {
       throw new UsageError('gc deletes objects and there is no terminal to confirm on', 'pass --yes to delete without asking, or --dry-run to only see what would be removed');

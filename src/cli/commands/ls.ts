@@ -6,7 +6,7 @@ import { formatBytes, shortOid } from '../format.js';
 export default class Ls extends MlvCommand {
   static override summary = 'List tracked artifacts and the files in tracked folders, at a revision or in the workspace';
   static override description =
-    'Shows size, oid, and whether the bytes are in the cache and on the default remote (`?` when no remote is configured or it cannot be reached). A tracked folder lists its files; -R lists everything below. Paths are repo-relative. Nothing in the workspace is read or changed.';
+    'Shows size, oid, and whether the bytes are in the cache and on the default remote (`?` when no remote is configured or it cannot be reached). A tracked folder lists its files; -R lists everything below. Paths are repo-relative. Data files in the workspace are neither read nor changed (without --rev the pointer files in the work tree are read; folder listings fetched from the remote are kept in the cache).';
   static override examples = ['<%= config.bin %> ls', '<%= config.bin %> ls data/images --rev v1', '<%= config.bin %> ls -R --json'];
   static override args = { path: Args.string({ description: 'a tracked path, a path inside a tracked folder, or a folder holding pointers (default: everything)' }) };
   static override flags = {

@@ -1,7 +1,7 @@
 /**
  * `mlv ls [path] [--rev <rev>] [-R]`: tracked artifacts, and the files inside tracked folders, as they are
  * at a revision (default: the work tree's pointers) — with size, oid, and whether the bytes are in the
- * cache and on the default remote. Nothing in the workspace is read or changed.
+ * cache and on the default remote. Data files in the workspace are neither read nor changed.
  *
  * A folder is "in the cache" when every file and listing below it is; "on the remote" when the remote
  * holds its tree (push uploads a tree only after everything it names, so the tree implies the content).

@@ -1,11 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { MlvCommand } from '../../base.js';
-import { modifyRemote } from '../../../core/api/remote-config.js';
+import { modifyRemote, REMOTE_KEYS } from '../../../core/api/remote-config.js';
 
 export default class RemoteModify extends MlvCommand {
   static override summary = "Set or unset one of a remote's settings (secrets always go to config.local.yaml)";
-  static override description =
-    'Keys: url, jobs, timeout; S3: endpoint, region, profile, path_style, access_key_id, secret_access_key, session_token; SSH: user, port, key_file, password; HTTP: user, password, headers, webdav.';
+  static override description = `Keys: ${Object.entries(REMOTE_KEYS)
+    .map(([key, kinds]) => (kinds === 'all' ? key : `${key} (${kinds.join(', ')})`))
+    .join(', ')}.`;
   static override examples = [
     '<%= config.bin %> remote modify origin endpoint http://127.0.0.1:9000',
     '<%= config.bin %> remote modify origin secret_access_key S3CR3T',
