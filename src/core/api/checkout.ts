@@ -9,15 +9,14 @@ import { lstatSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { MlvError } from '../errors.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
-import { hashFile, warmHasher, hashBytesSync, readSmallFileSync } from '../objects/hash.js';
+import { warmHasher } from '../objects/hash.js';
 import { hexOf } from '../objects/oid.js';
-import { SMALL_OBJECT } from '../objects/store.js';
 import { resolveSelections, type Artifact, type Selection } from '../workspace/artifacts.js';
 import { inSubpath } from '../workspace/selection.js';
 import { Linker } from '../workspace/link.js';
 import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
-import { readTreeFlat, type FileInfo } from '../workspace/snapshot.js';
+import { readTreeFlat, workspaceFileHex, type FileInfo } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
 import { cacheLinkTarget, walkDir, type FileStat, type WalkResult } from '../workspace/walk.js';
 
@@ -111,13 +110,7 @@ class Planner {
     const abs = `${this.repo.root}/${rel}`;
     if (st.isSymbolicLink()) return cacheLinkTarget(abs, this.objectsDir)?.hex;
     if (!st.isFile()) return undefined;
-    const known = this.index.lookup(rel, st);
-    if (known) return known;
-    let hex: string;
-    if (st.size <= SMALL_OBJECT) hex = hashBytesSync(this.repo.store.algo, readSmallFileSync(abs));
-    else hex = (await hashFile(this.repo.store.algo, abs)).hex;
-    this.index.record(rel, st, hex);
-    return hex;
+    return workspaceFileHex({ repo: this.repo, index: this.index, reporter: silentReporter }, rel, st);
   }
 
   /** Whether replacing the workspace entry at `rel` loses nothing (its content is in the cache). */

@@ -127,6 +127,18 @@ export async function hashWalkedFiles(
   return { fileInfos, hashed: todo.length, stored };
 }
 
+/**
+ * The content hash of the workspace file `rel` (whose stat is `st`): from the stat index when it knows
+ * the file, else by reading it (and then recorded). Nothing is stored.
+ */
+export async function workspaceFileHex(ctx: SnapshotContext, rel: string, st: FileStat): Promise<string> {
+  const known = ctx.index.lookup(rel, st);
+  if (known) return known;
+  const { hex } = await hashOne(ctx, `${ctx.repo.root}/${rel}`, st, undefined, () => undefined);
+  ctx.index.record(rel, st, hex);
+  return hex;
+}
+
 /** Hashes one file (storing it with `batch`); small files synchronously, big ones streamed. */
 async function hashOne(
   ctx: SnapshotContext,
@@ -155,7 +167,7 @@ async function hashOne(
     if (linked) return { hex, stored: linked.written };
   }
   const useReflink = ctx.repo.config.cache.link[0] === 'reflink';
-  const r = await store.addFile(abs, { reflink: useReflink, onBytes, sizeHint: st.size });
+  const r = await store.addFile(abs, { reflink: useReflink, onBytes });
   return { hex: hexOf(r.oid), stored: r.written };
 }
 
