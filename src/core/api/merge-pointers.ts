@@ -158,7 +158,7 @@ class TreeMerger {
     const bytes = serializeTree(out);
     const hex = await hashBytes(this.repo.store.algo, bytes);
     if (!this.repo.store.hasSync(this.repo.store.oid(hex))) {
-      if ((await this.repo.store.addBytes(bytes, undefined, hex)).written) this.written++;
+      if ((await this.repo.store.addBytes(bytes, hex)).written) this.written++;
     }
     let size = 0;
     let files = 0;

@@ -118,24 +118,18 @@ export class ObjectStore {
     return true;
   }
 
-  /** Stores an in-memory buffer (trees, small files). Durability is deferred to `batch` when given. */
-  async addBytes(data: Uint8Array, batch?: StoreBatch, knownHex?: string): Promise<AddResult> {
+  /** Stores an in-memory buffer (e.g. a merged tree), durable before it is placed. */
+  async addBytes(data: Uint8Array, knownHex?: string): Promise<AddResult> {
     const oid = this.oid(knownHex ?? (await hashBytes(this.algo, data)));
-    if (batch?.pending.has(oid) || existsSync(this.path(oid))) return { oid, size: data.byteLength, written: false };
+    if (existsSync(this.path(oid))) return { oid, size: data.byteLength, written: false };
     const tmp = this.newTempPath();
     try {
       const fh = await open(tmp, 'wx', 0o444);
       try {
         await fh.writeFile(data);
-        if (!batch) await fh.sync();
+        await fh.sync();
       } finally {
         await fh.close();
-      }
-      if (batch) {
-        batch.pending.set(oid, tmp);
-        batch.bytes += data.byteLength;
-        if (batch.pending.size >= batch.maxObjects || batch.bytes >= batch.maxBytes) await batch.flush();
-        return { oid, size: data.byteLength, written: true };
       }
       return { oid, size: data.byteLength, written: await this.place(tmp, oid) };
     } catch (err) {
@@ -171,26 +165,11 @@ export class ObjectStore {
   }
 
   /**
-   * Copies a workspace file into the store, hashing in the same pass. Small files are read whole;
-   * big ones stream through a fixed buffer and are fsynced before the rename. With `reflink`, the file
-   * is cloned (copy-on-write) when the file system supports it and the clone is hashed.
+   * Copies a (big) workspace file into the store, hashing in the same pass through a fixed buffer, and
+   * fsyncs it before the rename. With `reflink`, the file is cloned (copy-on-write) when the file system
+   * supports it and the clone is hashed. Small files take the batched path (`addBytesSync`) instead.
    */
-  async addFile(
-    src: string,
-    opts: { batch?: StoreBatch; reflink?: boolean; onBytes?: (n: number) => void; sizeHint?: number } = {},
-  ): Promise<AddResult> {
-    let size = opts.sizeHint;
-    if (size === undefined) size = (await stat(src)).size;
-    if (size <= SMALL_OBJECT && !opts.reflink) {
-      let data: Buffer;
-      try {
-        data = await readFile(src);
-      } catch (err) {
-        throw systemError(err, 'reading', src);
-      }
-      opts.onBytes?.(data.byteLength);
-      return this.addBytes(data, opts.batch);
-    }
+  async addFile(src: string, opts: { reflink?: boolean; onBytes?: (n: number) => void } = {}): Promise<AddResult> {
     const tmp = this.newTempPath();
     try {
       let hex: string;
@@ -198,8 +177,7 @@ export class ObjectStore {
       if (opts.reflink && (await this.tryReflink(src, tmp))) {
         ({ hex, size: n } = await hashFile(this.algo, tmp, opts.onBytes));
         await chmod(tmp, 0o444);
-        const fh = await open(tmp, 'r');
-        await fh.sync().finally(() => fh.close());
+        await fsyncPath(tmp);
       } else {
         ({ hex, size: n } = await copyAndHash(this.algo, src, tmp, opts.onBytes));
       }
@@ -237,8 +215,7 @@ export class ObjectStore {
         return undefined;
       }
       await chmod(tmp, 0o444);
-      const fh = await open(tmp, 'r');
-      await fh.sync().finally(() => fh.close());
+      await fsyncPath(tmp);
       return { oid, size: st.size, written: await this.place(tmp, oid) };
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
@@ -283,8 +260,7 @@ export class ObjectStore {
         await batch.maybeFlush();
         return { oid, size, written: true };
       }
-      const fh = await open(tmp, 'r');
-      await fh.sync().finally(() => fh.close());
+      await fsyncPath(tmp);
       return { oid, size, written: await this.place(tmp, oid) };
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
@@ -428,6 +404,12 @@ export class StoreBatch {
 
 let syncfsAvailable: boolean | undefined = process.platform === 'linux' ? undefined : false;
 
+/** Makes a written file durable (fsync through a fresh descriptor). */
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  await fh.sync().finally(() => fh.close());
+}
+
 /** Flushes the file system holding `dir` (Linux `sync -f` → syncfs(2)); falls back to fsync per file. */
 export async function syncFileSystem(dir: string, files: string[]): Promise<void> {
   if (syncfsAvailable !== false) {
@@ -441,8 +423,7 @@ export async function syncFileSystem(dir: string, files: string[]): Promise<void
     syncfsAvailable = false;
   }
   for (const f of files) {
-    const fh = await open(f, 'r');
-    await fh.sync().finally(() => fh.close());
+    await fsyncPath(f);
   }
 }
 

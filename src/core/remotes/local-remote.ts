@@ -23,7 +23,7 @@ import {
 } from './common.js';
 import { systemError } from '../errors.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { syncFileSystem } from '../objects/store.js';
+import { fsyncPath, syncFileSystem } from '../objects/store.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
 const STAT_EACH_LIMIT = 256;
@@ -310,7 +310,6 @@ async function copyStream(src: string, dest: string, opts: TransferOptions, mode
     { signal: opts.signal },
   );
   if (durable) {
-    const fh = await open(dest, 'r');
-    await fh.sync().finally(() => fh.close());
+    await fsyncPath(dest);
   }
 }
