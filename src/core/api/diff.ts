@@ -14,7 +14,7 @@ import { listArtifacts, toRepoPath, type Artifact } from '../workspace/artifacts
 import type { Repo } from '../workspace/repo.js';
 import { snapshotDir, snapshotFile, type SnapshotContext } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { diffTrees, TreeReader, type FileChanges } from '../workspace/tree-diff.js';
+import { countChanges, diffTrees, TreeReader, type FileChanges } from '../workspace/tree-diff.js';
 
 export interface ArtifactSide {
   /** Repo-relative pointer path. */
@@ -194,7 +194,7 @@ export async function compareSides(
     }
     throw err;
   }
-  if (under !== undefined && entry.files.added.length + entry.files.deleted.length + entry.files.modified.length + entry.files.renamed.length === 0) return undefined;
+  if (under !== undefined && countChanges(entry.files) === 0) return undefined;
   return entry;
 }
 

@@ -124,7 +124,11 @@ export async function recordArtifacts(
  * hard and symbolic links need the workspace file replaced.
  */
 async function preferredLinkMode(repo: Repo): Promise<LinkMode> {
-  for (const mode of repo.config.cache.link) {
+  const modes = repo.config.cache.link;
+  // Only hard and symbolic links change what add does; without them (the default [reflink, copy]) there
+  // is nothing to probe, so no probe file is written on every add.
+  if (!modes.includes('hardlink') && !modes.includes('symlink')) return 'copy';
+  for (const mode of modes) {
     if (mode === 'copy' || mode === 'symlink') return mode;
     if (mode === 'hardlink') {
       try {
