@@ -41,7 +41,7 @@ export async function remoteVerify(repo: Repo, targets: string[] = [], opts: Tra
   try {
     const present = await remote.hasMany(oids.map(objectKey));
     const ticker = new ProgressTicker(opts.reporter ?? silentReporter, 'verifying', oids.length);
-    const jobs = opts.jobs ?? (remote as { defaultJobs?: number }).defaultJobs ?? 4;
+    const jobs = opts.jobs ?? remote.defaultJobs;
     await mapLimit(oids, jobs, async (oid) => {
       if (!present.has(objectKey(oid))) {
         result.problems.push({ oid, problem: 'missing' });
@@ -63,7 +63,7 @@ export async function remoteVerify(repo: Repo, targets: string[] = [], opts: Tra
     ticker.end();
     if (opts.repair && result.problems.length > 0) {
       const bad = result.problems.map((p) => p.oid);
-      const trees = new Set([...needed.trees].filter((t) => bad.includes(t)));
+      const trees = new Set(bad.filter((o) => needed.trees.has(o)));
       const summary = await uploadObjects(
         repo.store,
         remote,

@@ -3,7 +3,8 @@
  * dead host from a missing object without knowing the kind), typed access to a remote's settings, and a
  * small bounded-concurrency helper. No SDK is imported here — this file is loaded for every kind.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import { MlvError } from '../errors.js';
 import type { RemoteStore } from './remote-store.js';
 
@@ -73,6 +74,20 @@ export function describeRemote(name: string, url: string): string {
 /** The subject of a message: the remote and, when there is one, the object key. */
 export function subject(name: string, url: string, key?: string): string {
   return key ? `${describeRemote(name, url)}, object ${key}` : describeRemote(name, url);
+}
+
+/** The error for a key the remote does not have (one wording for every kind). */
+export function objectMissing(name: string, url: string, key: string | undefined, cause?: unknown): RemoteError {
+  return new RemoteError('REMOTE_OBJECT_MISSING', name, `${subject(name, url, key)} is missing on the remote`, {
+    key,
+    hint: 'push it from a machine that has it (`mlv push`)',
+    cause,
+  });
+}
+
+/** `~/x` → `<home>/x` (for paths in remote urls and settings). */
+export function expandHome(path: string): string {
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
 /** Network failures seen mid-transfer that a retry may cure. */

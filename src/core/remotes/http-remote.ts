@@ -34,6 +34,7 @@ import {
   type KindedRemote,
   type RemoteSettings,
   hasManyByStatOrListing,
+  objectMissing,
 } from './common.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
 
@@ -179,10 +180,7 @@ export class HttpRemote implements KindedRemote {
       });
     }
     if (status === 404) {
-      return new RemoteError('REMOTE_OBJECT_MISSING', this.name, `${what} is missing on the remote`, {
-        key,
-        hint: 'push it from a machine that has it (`mlv push`)',
-      });
+      return objectMissing(this.name, this.url, key);
     }
     if (status === 405 || status === 501) {
       return new RemoteError('REMOTE_READ_ONLY', this.name, `${describeRemote(this.name, this.url)}: the server does not allow ${action} (HTTP ${status})`, {

@@ -20,6 +20,7 @@ import {
   type KindedRemote,
   type RemoteSettings,
   hasManyByStatOrListing,
+  objectMissing,
 } from './common.js';
 import { systemError } from '../errors.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
@@ -216,11 +217,7 @@ export class LocalRemote implements KindedRemote {
     } catch (err) {
       if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
       if (errnoCode(err) === 'ENOENT' && !(await exists(this.pathOf(key)))) {
-        throw new RemoteError('REMOTE_OBJECT_MISSING', this.name, `${subject(this.name, this.url, key)} is missing on the remote`, {
-          key,
-          hint: 'push it from a machine that has it (`mlv push`)',
-          cause: err,
-        });
+        throw objectMissing(this.name, this.url, key, err);
       }
       throw this.fsError(err, 'downloading', key);
     }

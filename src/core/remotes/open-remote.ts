@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlvError } from '../errors.js';
 import type { Repo } from '../workspace/repo.js';
-import type { KindedRemote, RemoteKind, RemoteSettings } from './common.js';
+import { expandHome, type KindedRemote, type RemoteKind, type RemoteSettings } from './common.js';
 
 /** Which adapter serves `url`: `s3://`, `ssh://`/`sftp://`, `http(s)://`, else a folder (`file://` or a path). */
 export function remoteKind(url: string): RemoteKind {
@@ -42,7 +42,7 @@ export function redactUrl(url: string): string {
  */
 export function localRemotePath(url: string, baseDir: string): string {
   if (/^file:\/\//i.test(url)) return fileURLToPath(url);
-  const expanded = url.startsWith('~/') ? `${process.env.HOME ?? ''}/${url.slice(2)}` : url;
+  const expanded = expandHome(url);
   return isAbsolute(expanded) ? expanded : resolve(baseDir, expanded);
 }
 

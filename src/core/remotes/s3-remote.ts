@@ -41,6 +41,7 @@ import {
   type KindedRemote,
   type RemoteSettings,
   hasManyByStatOrListing,
+  objectMissing,
 } from './common.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
 
@@ -178,11 +179,7 @@ export class S3Remote implements KindedRemote {
       });
     }
     if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) {
-      return new RemoteError('REMOTE_OBJECT_MISSING', this.name, `${what} is missing on the remote`, {
-        key,
-        hint: 'push it from a machine that has it (`mlv push`)',
-        cause: err,
-      });
+      return objectMissing(this.name, this.url, key, err);
     }
     if (isUnreachableError(err) || (code === 'TimeoutError' && /connect/i.test(e.message ?? ''))) {
       return unreachable(this.name, this.url, e.message ?? code, err);

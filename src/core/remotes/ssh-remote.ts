@@ -36,6 +36,8 @@ import {
   type KindedRemote,
   type RemoteSettings,
   hasManyByStatOrListing,
+  objectMissing,
+  expandHome,
 } from './common.js';
 import { checkHostKey, defaultKnownHostsFiles, knownHostsName, type HostKeyVerdict } from './known-hosts.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
@@ -277,11 +279,7 @@ export class SshRemote implements KindedRemote {
       });
     }
     if (code === SFTP_NO_SUCH_FILE) {
-      return new RemoteError('REMOTE_OBJECT_MISSING', this.name, `${what} is missing on the remote`, {
-        key,
-        hint: 'push it from a machine that has it (`mlv push`)',
-        cause: err,
-      });
+      return objectMissing(this.name, this.url, key, err);
     }
     if (typeof (err as { code?: unknown })?.code === 'string' && !isTransientNetworkError(err)) {
       return systemError(err, action, key ?? this.pathOf(''));
@@ -481,9 +479,6 @@ export class SshRemote implements KindedRemote {
   }
 }
 
-function expandHome(path: string): string {
-  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
-}
 
 function sftpCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown })?.code;
