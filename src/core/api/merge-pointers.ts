@@ -13,6 +13,7 @@ import { hexOf } from '../objects/oid.js';
 import { parsePointer, serializePointer, type Pointer } from '../objects/pointer.js';
 import { serializeTree, type TreeEntry } from '../objects/tree.js';
 import { hashBytes } from '../objects/hash.js';
+import { dataRelFor } from '../workspace/artifacts.js';
 import type { Repo } from '../workspace/repo.js';
 import { TreeReader } from '../workspace/tree-diff.js';
 
@@ -69,7 +70,7 @@ export async function mergePointers(
   if (!ours || !theirs) {
     return conflict(pointerRel, pointerRel, oursText, theirsText, [], 'one side deleted the pointer and the other changed it');
   }
-  const dataPath = dataPathOf(pointerRel, theirs.pointer);
+  const dataPath = dataRelFor(pointerRel, theirs.pointer);
   const clean = (p: Parsed): PointerMergeResult => ({ merged: true, text: p.text, conflicts: [], dataPath, treesWritten: 0 });
   if (sameContent(ours.pointer, theirs.pointer)) return clean(ours);
   if (sameContent(base?.pointer, ours.pointer)) return clean(theirs);
@@ -95,10 +96,6 @@ export async function mergePointers(
   return { merged: true, text: serializePointer(merged, ours.text), conflicts: [], dataPath, treesWritten: merger.written };
 }
 
-function dataPathOf(pointerRel: string, p: Pointer): string {
-  const i = pointerRel.lastIndexOf('/');
-  return i < 0 ? p.path : `${pointerRel.slice(0, i)}/${p.path}`;
-}
 
 /** The conflicted file left in the work tree: both pointers between Git-style markers, with the reason. */
 function conflict(pointerRel: string, dataPath: string, oursText: string, theirsText: string, conflicts: string[], reason: string): PointerMergeResult {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import git from 'isomorphic-git';
 import { MlvError } from '../errors.js';
 import { parsePointer, POINTER_SUFFIX } from '../objects/pointer.js';
-import { dataRelFor, type Artifact } from '../workspace/artifacts.js';
+import { dataRelFor, dropPointersInsideFolders, type Artifact } from '../workspace/artifacts.js';
 import { runGit } from './git-cli.js';
 
 export { hasHistoryScope, type HistoryScope } from './history-scope.js';
@@ -167,8 +167,7 @@ export class HistoryReader {
       const pointer = parsePointer(text, `${path} (at ${label})`);
       artifacts.push({ pointerRel: path, dataRel: dataRelFor(path, pointer), pointer, pointerText: text });
     }
-    const dirs = artifacts.filter((a) => a.pointer.kind === 'dir').map((a) => a.dataRel + '/');
-    return artifacts.filter((a) => !dirs.some((d) => a.pointerRel.startsWith(d)));
+    return dropPointersInsideFolders(artifacts);
   }
 
 }

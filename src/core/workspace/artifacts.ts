@@ -63,8 +63,13 @@ export function readArtifact(repo: Repo, pointerRel: string): Artifact {
  */
 export async function listArtifacts(repo: Repo, under: string[] = []): Promise<Artifact[]> {
   const files = (await gitPointerFiles(repo.root, under)).filter((f) => existsSync(`${repo.root}/${f}`));
-  const artifacts = files.map((f) => readArtifact(repo, f));
+  return dropPointersInsideFolders(files.map((f) => readArtifact(repo, f)));
+}
+
+/** Pointer-named files inside a tracked folder are data, not pointers (in the work tree or at a revision). */
+export function dropPointersInsideFolders(artifacts: Artifact[]): Artifact[] {
   const dirs = artifacts.filter((a) => a.pointer.kind === 'dir').map((a) => a.dataRel + '/');
+  if (dirs.length === 0) return artifacts;
   return artifacts.filter((a) => !dirs.some((d) => a.pointerRel.startsWith(d)));
 }
 

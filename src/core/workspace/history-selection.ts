@@ -13,7 +13,7 @@ import { HistoryReader } from '../git/history.js';
 import type { HistoryScope } from '../git/history-scope.js';
 import { HistoryScanner } from '../git/history-scan.js';
 import { parsePointer } from '../objects/pointer.js';
-import { dataRelFor, listArtifacts, toRepoPath, type Artifact, type Selection } from './artifacts.js';
+import { dataRelFor, dropPointersInsideFolders, listArtifacts, toRepoPath, type Artifact, type Selection } from './artifacts.js';
 import type { Repo } from './repo.js';
 
 export { hasHistoryScope, type HistoryScope } from '../git/history-scope.js';
@@ -89,12 +89,6 @@ function versionKey(a: Artifact): string {
   return `${a.dataRel}\0${a.pointer.oid}`;
 }
 
-/** Pointer-named files inside a tracked folder are data, not pointers. */
-function dropPointersInsideFolders(artifacts: Artifact[]): Artifact[] {
-  const dirs = artifacts.filter((a) => a.pointer.kind === 'dir').map((a) => a.dataRel + '/');
-  if (dirs.length === 0) return artifacts;
-  return artifacts.filter((a) => !dirs.some((d) => a.pointerRel.startsWith(d)));
-}
 
 /**
  * Narrows artifacts to repo-relative targets: a pointer file, a tracked path, a path inside a tracked
