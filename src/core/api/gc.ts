@@ -158,7 +158,7 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
       if (opts.dryRun || nothing) return result;
       if (opts.confirm && !(await opts.confirm(plan))) return { ...result, confirmed: false };
 
-      if (remote && remotePlan) await deleteRemote(remote, remotePlan, result, reporter);
+      if (remote && remotePlan) await deleteRemote(repo, remote, remotePlan, result, reporter);
       await deleteFromCache(repo, dropFromCache, result, reporter);
       return result;
     } finally {
@@ -258,7 +258,7 @@ async function unreachableInCache(repo: Repo, keep: Set<string>): Promise<Candid
     } catch {
       continue;
     }
-    out.push({ oid, size, tree: await looksLikeTree(path) });
+    out.push({ oid, size });
   }
   return out;
 }
@@ -276,7 +276,6 @@ async function planRemote(repo: Repo, remote: KindedRemote, keep: Set<string>, g
   const prefix = `objects/${algo}/`;
   const plan: RemotePlan = { delete: [], young: 0, youngBytes: 0 };
   const ticker = new ProgressTicker(reporter, 'listing remote');
-  const unknownKind: Candidate[] = [];
   for await (const info of remote.list(prefix)) {
     ticker.tick(1);
     const rest = info.key.slice(prefix.length);
@@ -290,12 +289,22 @@ async function planRemote(repo: Repo, remote: KindedRemote, keep: Set<string>, g
       plan.youngBytes += info.size;
       continue;
     }
-    const c: Candidate = { oid, size: info.size };
-    if (repo.store.hasSync(oid)) c.tree = await looksLikeTree(repo.store.path(oid));
-    else unknownKind.push(c);
-    plan.delete.push(c);
+    plan.delete.push({ oid, size: info.size });
   }
   ticker.end();
+  return plan;
+}
+
+/**
+ * Tells trees from file objects among the remote objects to delete, so trees go first (DESIGN §7). Done
+ * only when deleting — a dry run or a declined confirmation reads nothing.
+ */
+async function classifyRemoteCandidates(repo: Repo, remote: KindedRemote, candidates: Candidate[]): Promise<void> {
+  const unknownKind: Candidate[] = [];
+  for (const c of candidates) {
+    if (repo.store.hasSync(c.oid)) c.tree = await looksLikeTree(repo.store.path(c.oid));
+    else unknownKind.push(c);
+  }
   // Objects only on the remote: small ones are looked at (a tree is text starting with its header) so
   // trees can go first; big ones are file content in practice (a 1 MiB tree lists ~15,000 entries).
   const small = unknownKind.filter((c) => c.size <= 1 << 20);
@@ -310,10 +319,10 @@ async function planRemote(repo: Repo, remote: KindedRemote, keep: Set<string>, g
       await unlink(tmp).catch(() => undefined);
     }
   });
-  return plan;
 }
 
-async function deleteRemote(remote: KindedRemote, plan: RemotePlan, result: GcResult, reporter: Reporter): Promise<void> {
+async function deleteRemote(repo: Repo, remote: KindedRemote, plan: RemotePlan, result: GcResult, reporter: Reporter): Promise<void> {
+  await classifyRemoteCandidates(repo, remote, plan.delete);
   const trees = plan.delete.filter((c) => c.tree);
   const files = plan.delete.filter((c) => !c.tree);
   const ticker = new ProgressTicker(reporter, 'deleting remote', plan.delete.length);
@@ -333,6 +342,9 @@ async function deleteRemote(remote: KindedRemote, plan: RemotePlan, result: GcRe
 }
 
 async function deleteFromCache(repo: Repo, candidates: Candidate[], result: GcResult, reporter: Reporter): Promise<void> {
+  // Trees go before the files they name; telling them apart reads each object's header, so it is done
+  // only now that deleting is decided.
+  for (const c of candidates) c.tree = await looksLikeTree(repo.store.path(c.oid));
   const ordered = [...candidates.filter((c) => c.tree), ...candidates.filter((c) => !c.tree)];
   // Loaded before deleting, while its completeness claims still match the cache, so they can be cleared.
   const index = StatIndex.forRepo(repo);
