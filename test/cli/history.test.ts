@@ -330,6 +330,12 @@ describe('ls and get at old revisions', () => {
     expect(forced.code, show(forced)).toBe(0);
     expect(sha256(read(out, 'model-v1.bin'))).toBe(sha256(V2['model.bin']));
 
+    // --force never replaces the repository (or the folder mlv runs in).
+    const unsafe = mlv(dir, ['get', 'imgs', '--rev', 'v2', '-o', dir, '--force']);
+    expect(unsafe.code, show(unsafe)).toBe(1);
+    expect(unsafe.stderr).toMatch(/refusing to replace .*: it holds the repository or the current folder/);
+    expect(fingerprint(dir)).toEqual(before);
+
     // Missing from the cache: fetched from the remote, verified, kept in the cache.
     ok(mlv(dir, ['push', '--rev', 'v1']));
     ok(mlv(dir, ['gc', '--workspace', '--yes']));
