@@ -8,7 +8,7 @@ import { MlvError } from '../errors.js';
 import { ProgressTicker, silentReporter } from '../events.js';
 import { hashFile } from '../objects/hash.js';
 import { hexOf, objectKey } from '../objects/oid.js';
-import { mapLimit } from '../remotes/common.js';
+import { mapLimit, RemoteError } from '../remotes/common.js';
 import { openRepoRemote } from '../remotes/open-remote.js';
 import { uploadObjects } from '../remotes/transfer.js';
 import type { Repo } from '../workspace/repo.js';
@@ -17,10 +17,11 @@ import type { TransferOptions } from './push.js';
 
 export interface RemoteVerifyProblem {
   oid: string;
-  problem: 'corrupt' | 'missing';
+  /** `unreadable`: the download failed for this object alone (the run goes on; `reason` says why). */
+  problem: 'corrupt' | 'missing' | 'unreadable';
   /** With repair: whether a good local copy replaced it. */
   repaired?: boolean;
-  /** With repair: why it could not be repaired. */
+  /** Why it could not be read, or (with repair) why it could not be repaired. */
   reason?: string;
 }
 
@@ -55,6 +56,10 @@ export async function remoteVerify(repo: Repo, targets: string[] = [], opts: Tra
         result.checked++;
         result.bytes += size;
         if (hex !== hexOf(oid)) result.problems.push({ oid, problem: 'corrupt' });
+      } catch (err) {
+        // One bad object must not end the check of all the others; a remote-wide failure does.
+        if (!(err instanceof MlvError) || (err instanceof RemoteError && err.remoteWide)) throw err;
+        result.problems.push({ oid, problem: 'unreadable', reason: err.message });
       } finally {
         await rm(tmp, { force: true });
         ticker.tick();

@@ -23,7 +23,8 @@ export default class RemoteVerify extends MlvCommand {
       this.say(`checked ${plural(r.checked, 'object')} (${formatBytes(r.bytes)}) on remote '${r.remote}'`);
       for (const p of r.problems) {
         const fix = p.repaired === undefined ? '' : p.repaired ? ' → repaired from the local cache' : ` → not repaired: ${p.reason}`;
-        this.say(`  ${p.problem}: ${p.oid}${fix}`);
+        const why = p.problem === 'unreadable' && p.repaired === undefined ? ` (${p.reason})` : '';
+        this.say(`  ${p.problem}: ${p.oid}${why}${fix}`);
       }
       if (r.problems.length === 0) this.say('all objects are intact');
       else if (!flags.repair) this.say('run `mlv remote verify --repair` to upload good local copies over them');
