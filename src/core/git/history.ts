@@ -38,6 +38,9 @@ export class HistoryReader {
   /** Git tree oid → pointer files below it: [path relative to that tree, blob oid]. */
   private readonly treeMemo = new Map<string, [string, string][]>();
   private readonly blobMemo = new Map<string, string>();
+  /** Answers already given in this command (a `--rev` is resolved for its label and for its commit). */
+  private readonly revMemo = new Map<string, Promise<string>>();
+  private tagsMemo: Promise<{ name: string; commit: string }[]> | undefined;
 
   constructor(readonly root: string) {
     this.gitdir = gitDirs(root).commondir;
@@ -47,8 +50,14 @@ export class HistoryReader {
     return { fs, dir: this.root, gitdir: this.gitdir, cache: this.cache };
   }
 
-  /** The commit oid a revision names; clear errors for unknown revisions. */
-  async resolveRev(rev: string): Promise<string> {
+  /** The commit oid a revision names; clear errors for unknown revisions. Memoised per reader. */
+  resolveRev(rev: string): Promise<string> {
+    let answer = this.revMemo.get(rev);
+    if (!answer) this.revMemo.set(rev, (answer = this.resolveRevUncached(rev)));
+    return answer;
+  }
+
+  private async resolveRevUncached(rev: string): Promise<string> {
     if (/^[0-9a-f]{40}$/.test(rev)) return rev;
     // HEAD, ORIG_HEAD and refs/worktree/* belong to each worktree, but isomorphic-git reads the shared
     // git folder: in a linked worktree it would answer with the main work tree's HEAD. Git knows better.
@@ -90,7 +99,12 @@ export class HistoryReader {
     return Promise.all(names.map((b) => this.resolveRev(`refs/heads/${b}`)));
   }
 
-  async tags(): Promise<{ name: string; commit: string }[]> {
+  tags(): Promise<{ name: string; commit: string }[]> {
+    this.tagsMemo ??= this.listTags();
+    return this.tagsMemo;
+  }
+
+  private async listTags(): Promise<{ name: string; commit: string }[]> {
     const names = await git.listTags({ fs, dir: this.root, gitdir: this.gitdir });
     const out: { name: string; commit: string }[] = [];
     for (const name of names) {
