@@ -24,7 +24,7 @@ describe('local folder remote', () => {
       return openRemote('shared', { url: dir });
     },
     missingRoot: () => openRemote('shared', { url: join(base, 'no-such-folder') }),
-  }), { omit: ['badCredentials', 'refusedPort', 'silentHost'] });
+  }), { omit: ['badCredentials', 'refusedPort', 'silentHost'], inMemory: true });
 
   it('accepts file:// urls and paths relative to the repo root, and leaves no temp files', async () => {
     const dir = join(base, 'rel');

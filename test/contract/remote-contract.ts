@@ -37,6 +37,8 @@ export interface ContractOptions {
    * that accepts connections and never answers is not an S3 case.
    */
   omit?: ('badCredentials' | 'refusedPort' | 'silentHost')[];
+  /** The kind offers `putBytes`/`getBytes` (small objects moved through memory): declares their case. */
+  inMemory?: boolean;
 }
 
 /** A well-formed object key for test number `i`. */
@@ -136,6 +138,29 @@ export function remoteContract(kind: string, harness: () => ContractHarness, opt
     expect(down).toBe(bigSize);
     expect(sha(out)).toBe(sha(bigFile));
   });
+
+  if (opts.inMemory) {
+    it('moves small objects through memory (putBytes/getBytes), refusing ones above the limit', async () => {
+      const remote = await track(harness().fresh());
+      expect(typeof remote.putBytes).toBe('function');
+      expect(typeof remote.getBytes).toBe('function');
+      const key = keyFor('in-memory');
+      const data = randomBytes(100_000);
+      let up = 0;
+      await remote.putBytes!(key, data, { onBytes: (n) => (up += n) });
+      expect(up).toBe(data.length);
+      expect((await remote.stat(key))?.size).toBe(data.length);
+      let down = 0;
+      expect(await remote.getBytes!(key, data.length, { onBytes: (n) => (down += n) })).toEqual(data);
+      expect(down).toBe(data.length);
+      expect(await remote.getBytes!(key, data.length - 1)).toBeNull();
+      await remote.putBytes!(key, data); // re-putting an existing key is harmless
+      const empty = keyFor('in-memory-empty');
+      await remote.putBytes!(empty, Buffer.alloc(0));
+      expect(await remote.getBytes!(empty, 10)).toEqual(Buffer.alloc(0));
+      await expectCode(remote.getBytes!(keyFor('in-memory-absent'), 10), 'REMOTE_OBJECT_MISSING');
+    });
+  }
 
   it('stores an empty object', async () => {
     const remote = await track(harness().fresh());

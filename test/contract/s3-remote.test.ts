@@ -47,7 +47,7 @@ describe.skipIf(skip !== undefined)('S3 remote (s3rver)', () => {
       refusedPort: async () =>
         openRemote('bucket', { url: `s3://${server.bucket}/x`, ...settings({ endpoint: `http://127.0.0.1:${await freePort()}`, timeout: 3 }) }),
     }),
-    { bigSize: 2 * S3_PART_SIZE + 1234, omit: ['silentHost'] },
+    { bigSize: 2 * S3_PART_SIZE + 1234, omit: ['silentHost'], inMemory: true },
   );
 
   it('writes plain objects that an independent S3 client can list and download', async () => {

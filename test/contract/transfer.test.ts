@@ -208,6 +208,39 @@ describe('downloadObjects', () => {
     expect(events.at(-1)).toMatchObject({ phase: 'downloading', done: 7, total: 7, totalBytes: 7 * 18 });
   });
 
+  it('checks big objects in the pass that copies them, both ways, and leaves no partial file behind', async () => {
+    const big = (seed: number) => Buffer.alloc(3 << 20, seed); // above the in-memory limit for small objects
+    const { oid: bad } = await store.addBytes(big(1));
+    const { oid: good } = await store.addBytes(big(2));
+    damage(store.path(bad));
+    const up = await uploadObjects(store, remote, [bad, good]);
+    expect(up.failed.map((f) => [f.oid, f.error.code])).toEqual([[bad, 'OBJECT_CORRUPT']]);
+    expect(up.failed[0]!.error.message).toContain('the cache');
+    expect(await remote.hasMany([objectKey(bad), objectKey(good)])).toEqual(new Set([objectKey(good)]));
+    expect(readdirSync(join(remoteDir, 'tmp'))).toEqual([]);
+
+    const other = new ObjectStore(join(base, `dest${n}`), 'xxh128');
+    const intact = await downloadObjects(other, remote, [good], { sizeOf: () => 3 << 20 });
+    expect(intact).toMatchObject({ transferred: 1, failed: [] });
+    expect(await other.rehash(good)).toBe(good);
+
+    damage(join(remoteDir, ...objectKey(good).split('/')));
+    const third = new ObjectStore(join(base, `third${n}`), 'xxh128');
+    const down = await downloadObjects(third, remote, [good], { sizeOf: () => 3 << 20 });
+    expect(down.failed.map((f) => [f.oid, f.error.code])).toEqual([[good, 'OBJECT_CORRUPT']]);
+    expect(await third.has(good)).toBe(false);
+    expect(readdirSync(third.tmpDir)).toEqual([]);
+  });
+
+  it('fetches an object whose size hint is too small through the file path instead', async () => {
+    const { oid } = await store.addBytes(Buffer.alloc(2 << 20, 9));
+    await uploadObjects(store, remote, [oid]);
+    const other = new ObjectStore(join(base, `dest${n}`), 'xxh128');
+    const summary = await downloadObjects(other, remote, [oid], { sizeOf: () => 10 });
+    expect(summary).toMatchObject({ transferred: 1, failed: [], bytes: 2 << 20 });
+    expect(await other.rehash(oid)).toBe(oid);
+  });
+
   it('reports objects missing on the remote and carries on', async () => {
     const { files } = await sampleTree(3);
     await uploadObjects(store, remote, files.slice(1));

@@ -4,7 +4,7 @@
  * same hex as mlv.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createXXHash128, type IHasher } from 'hash-wasm';
 import type { HashAlgo } from './oid.js';
@@ -139,4 +139,27 @@ export function readSmallFileSync(path: string): Buffer {
     closeSync(fd);
   }
   return buf.subarray(0, off);
+}
+
+/**
+ * Reads a file into a buffer of its own when it holds at most `limit` bytes; returns null (having read
+ * nothing) when it is bigger. Synchronous: open, fstat, read, close, with no thread-pool round trips —
+ * for loops over many small objects whose bytes then go elsewhere (an upload) after a hash check.
+ */
+export function readWholeIfSmall(path: string, limit: number): Buffer | null {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) return null;
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, null);
+      if (n === 0) return buf.subarray(0, off); // shrank while being read: the caller's hash check tells
+      off += n;
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
 }

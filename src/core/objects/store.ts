@@ -243,11 +243,19 @@ export class ObjectStore {
    * match makes it read-only, durable and places it. A mismatch deletes the temp file and throws a
    * CorruptObjectError naming `source` (e.g. "remote 'origin'"); the bad bytes never land in the cache.
    * With `batch`, small objects are placed when the batch is flushed (the caller must flush it).
+   * `alreadyChecked`: the bytes were hashed against `oid` while they were written (a folder remote's
+   * copy), so they are not read again.
    */
-  async importVerified(tmp: string, oid: string, source: string, batch?: StoreBatch): Promise<AddResult> {
+  async importVerified(tmp: string, oid: string, source: string, batch?: StoreBatch, alreadyChecked = false): Promise<AddResult> {
     try {
-      const { hex, size } = await hashFile(this.algo, tmp);
-      if (this.oid(hex) !== oid) throw new CorruptObjectError(oid, source, this.oid(hex));
+      let size: number;
+      if (alreadyChecked) {
+        size = (await stat(tmp)).size;
+      } else {
+        const measured = await hashFile(this.algo, tmp);
+        if (this.oid(measured.hex) !== oid) throw new CorruptObjectError(oid, source, this.oid(measured.hex));
+        size = measured.size;
+      }
       await chmod(tmp, 0o444);
       if (batch && size <= SMALL_OBJECT) {
         // Small downloads are made durable together (one sync per chunk) like small `add`s.

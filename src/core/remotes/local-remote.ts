@@ -3,7 +3,7 @@
  * Same layout as the cache. Writes go to `<root>/tmp/` first, are fsynced, then renamed into place, so a
  * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -22,9 +22,11 @@ import {
   hasManyByStatOrListing,
   objectMissing,
 } from './common.js';
-import { systemError } from '../errors.js';
+import { CorruptObjectError, systemError } from '../errors.js';
+import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { fsyncPath, syncFileSystem } from '../objects/store.js';
+import { copyAndHash, fsyncPath, syncFileSystem } from '../objects/store.js';
+import { readWholeIfSmall } from '../objects/hash.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
 const STAT_EACH_LIMIT = 256;
@@ -32,6 +34,7 @@ const COPY_CHUNK = 1 << 20;
 
 export class LocalRemote implements KindedRemote {
   readonly kind = 'local' as const;
+  readonly checksWhileCopying = true;
   readonly defaultJobs: number;
   private rootChecked: Promise<void> | undefined;
   private readonly knownDirs = new Set<string>();
@@ -113,6 +116,12 @@ export class LocalRemote implements KindedRemote {
     this.knownDirs.add(dir);
   }
 
+  private ensureDirSync(dir: string): void {
+    if (this.knownDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+
   async hasMany(keys: string[]): Promise<Set<string>> {
     await this.ensureRoot();
     return hasManyByStatOrListing(keys, {
@@ -163,9 +172,24 @@ export class LocalRemote implements KindedRemote {
           await copyStream(localPath, tmp, opts, 0o444, false);
         } catch (err) {
           await rm(tmp, { force: true }).catch(() => undefined);
+          if (err instanceof CorruptObjectError) throw err;
           if (opts.signal?.aborted) throw abortedError();
           throw this.fsError(err, 'uploading', key);
         }
+        pending.push([tmp, this.pathOf(key)]);
+      },
+      putBytes: async (key, data, opts = {}) => {
+        await this.ensureRoot();
+        throwIfAborted(opts.signal);
+        const tmp = join(tmpDir, tempSuffix());
+        try {
+          this.ensureDirSync(tmpDir);
+          writeNewFileSync(tmp, data, 0o444);
+        } catch (err) {
+          rmSync(tmp, { force: true });
+          throw this.fsError(err, 'uploading', key);
+        }
+        opts.onBytes?.(data.byteLength);
         pending.push([tmp, this.pathOf(key)]);
       },
       flush: async () => {
@@ -174,8 +198,8 @@ export class LocalRemote implements KindedRemote {
         try {
           await syncFileSystem(tmpDir, batch.map(([tmp]) => tmp));
           for (const [tmp, dest] of batch) {
-            await this.ensureDir(dirname(dest));
-            await rename(tmp, dest);
+            this.ensureDirSync(dirname(dest));
+            renameSync(tmp, dest);
           }
         } catch (err) {
           await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
@@ -203,6 +227,7 @@ export class LocalRemote implements KindedRemote {
       await rename(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
+      if (err instanceof CorruptObjectError) throw err;
       if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
       if (errnoCode(err) === 'ENOENT' && !(await exists(localPath))) throw systemError(err, 'reading', localPath);
       throw this.fsError(err, 'uploading', key);
@@ -215,12 +240,47 @@ export class LocalRemote implements KindedRemote {
     try {
       await copyStream(this.pathOf(key), localPath, opts, 0o644, false);
     } catch (err) {
+      if (err instanceof CorruptObjectError) throw err;
       if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
       if (errnoCode(err) === 'ENOENT' && !(await exists(this.pathOf(key)))) {
         throw objectMissing(this.name, this.url, key, err);
       }
       throw this.fsError(err, 'downloading', key);
     }
+  }
+
+  /** A small object already in memory: written, fsynced and renamed into place (like `put`). */
+  async putBytes(key: string, data: Uint8Array, opts: TransferOptions = {}): Promise<void> {
+    await this.ensureRoot();
+    throwIfAborted(opts.signal);
+    const tmpDir = join(this.root, 'tmp');
+    const tmp = join(tmpDir, tempSuffix());
+    const dest = this.pathOf(key);
+    try {
+      this.ensureDirSync(tmpDir);
+      writeNewFileSync(tmp, data, 0o444, true);
+      this.ensureDirSync(dirname(dest));
+      renameSync(tmp, dest);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw this.fsError(err, 'uploading', key);
+    }
+    opts.onBytes?.(data.byteLength);
+  }
+
+  /** Small objects: one synchronous read (a local disk answers faster than a thread-pool round trip). */
+  async getBytes(key: string, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer | null> {
+    await this.ensureRoot();
+    throwIfAborted(opts.signal);
+    let data: Buffer | null;
+    try {
+      data = readWholeIfSmall(this.pathOf(key), maxBytes);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw objectMissing(this.name, this.url, key, err);
+      throw this.fsError(err, 'downloading', key);
+    }
+    if (data) opts.onBytes?.(data.length);
+    return data;
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObjectInfo> {
@@ -265,6 +325,18 @@ export class LocalRemote implements KindedRemote {
   async close(): Promise<void> {}
 }
 
+/** Writes `data` to a new file (never an existing one); without `durable`, a batch's flush syncs it later. */
+function writeNewFileSync(path: string, data: Uint8Array, mode: number, durable = false): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    let off = 0;
+    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+    if (durable) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -279,6 +351,22 @@ async function exists(path: string): Promise<boolean> {
  * `durable`, fsyncs `dest` before returning so the rename that follows publishes whole bytes.
  */
 async function copyStream(src: string, dest: string, opts: TransferOptions, mode: number, durable = true): Promise<void> {
+  if (opts.expect) {
+    // Hash while copying (one read of the source): a mismatch leaves no file behind.
+    const { oid, algo, source } = opts.expect;
+    throwIfAborted(opts.signal);
+    const onBytes = (n: number) => {
+      throwIfAborted(opts.signal);
+      opts.onBytes?.(n);
+    };
+    const { hex } = await copyAndHash(algo, src, dest, onBytes, { mode, fsync: durable });
+    const actual = formatOid(algo, hex);
+    if (actual !== oid) {
+      await rm(dest, { force: true });
+      throw new CorruptObjectError(oid, source, actual);
+    }
+    return;
+  }
   const size = (await stat(src)).size;
   if (size <= COPY_CHUNK) {
     // Small objects (most of a 100k-file dataset): one read and one write, no stream machinery.

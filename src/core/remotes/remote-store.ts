@@ -11,6 +11,8 @@
  *  - `hasMany` answers for a batch of keys (adapters choose stat/HEAD per key or a prefix listing).
  *  - Errors are MlvErrors naming the remote and the key; secrets never appear in messages.
  */
+import type { HashAlgo } from '../objects/oid.js';
+
 export interface RemoteObjectInfo {
   key: string;
   size: number;
@@ -22,6 +24,12 @@ export interface TransferOptions {
   /** Called with the number of bytes moved since the last call. */
   onBytes?: (n: number) => void;
   signal?: AbortSignal;
+  /**
+   * What the bytes must hash to. Only adapters with `checksWhileCopying` look at it: they hash the bytes
+   * in the same pass that copies them and, on a mismatch, throw a CorruptObjectError naming `source` and
+   * leave nothing behind (no object on the remote; for `get`, no file at `localPath`).
+   */
+  expect?: { oid: string; algo: HashAlgo; source: string };
 }
 
 /**
@@ -35,9 +43,16 @@ export interface DeferredPuts {
   flush(): Promise<void>;
   /** Drops unpublished temp files. */
   discard(): Promise<void>;
+  /** Optional: like `put`, for a small object the engine has already read (and verified) in memory. */
+  putBytes?(key: string, data: Uint8Array, opts?: TransferOptions): Promise<void>;
 }
 
 export interface RemoteStore {
+  /**
+   * True when `put` and `get` check `opts.expect` while copying (a folder remote: the bytes pass through
+   * this process anyway), so the engine need not read the object a second time to verify it.
+   */
+  readonly checksWhileCopying?: boolean;
   /** The remote's configured name (for messages). */
   readonly name: string;
   /** The remote's URL without credentials (for messages). */
@@ -58,4 +73,14 @@ export interface RemoteStore {
   close(): Promise<void>;
   /** Optional batching of small puts (see DeferredPuts); the transfer engine uses it when offered. */
   deferredPuts?(): DeferredPuts;
+  /**
+   * Optional fast path for small objects (at most `SMALL_OBJECT` bytes, read or verified whole in memory
+   * by the engine): saves a temp file and a second read per object. Same atomicity as `put`.
+   */
+  putBytes?(key: string, data: Uint8Array, opts?: TransferOptions): Promise<void>;
+  /**
+   * Optional: downloads a small object into memory (the caller verifies it before it lands), or answers
+   * null, having read nothing, when the object is bigger than `maxBytes` (the caller then uses `get`).
+   */
+  getBytes?(key: string, maxBytes: number, opts?: TransferOptions): Promise<Buffer | null>;
 }

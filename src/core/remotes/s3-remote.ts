@@ -301,6 +301,51 @@ export class S3Remote implements KindedRemote {
     }
   }
 
+  async putBytes(key: string, data: Uint8Array, opts: TransferOptions = {}): Promise<void> {
+    await this.ensureReady();
+    throwIfAborted(opts.signal);
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: data, ContentLength: data.byteLength }),
+        { abortSignal: opts.signal },
+      );
+    } catch (err) {
+      if (opts.signal?.aborted) throw abortedError();
+      throw this.mapError(err, 'uploading', key);
+    }
+    opts.onBytes?.(data.byteLength);
+  }
+
+  async getBytes(key: string, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer | null> {
+    await this.ensureReady();
+    throwIfAborted(opts.signal);
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
+        abortSignal: opts.signal,
+      });
+      const body = res.Body as Readable;
+      if (res.ContentLength !== undefined && res.ContentLength > maxBytes) {
+        body.destroy();
+        return null;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          body.destroy();
+          return null;
+        }
+        chunks.push(chunk as Buffer);
+      }
+      opts.onBytes?.(size);
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    } catch (err) {
+      if (opts.signal?.aborted) throw abortedError();
+      throw this.mapError(err, 'downloading', key);
+    }
+  }
+
   async *list(prefix: string): AsyncIterable<RemoteObjectInfo> {
     await this.ensureReady();
     let token: string | undefined;

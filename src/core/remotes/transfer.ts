@@ -11,11 +11,13 @@
  * collected while the rest carries on; a remote-wide failure (unreachable, bad credentials, missing
  * bucket) stops the run at once and is thrown, since every further object would fail the same way.
  */
+import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { CorruptObjectError, MlvError } from '../errors.js';
+import { CorruptObjectError, MlvError, systemError } from '../errors.js';
+import { hashBytesSync, readWholeIfSmall, warmHasher } from '../objects/hash.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
-import { hexLength, objectKey } from '../objects/oid.js';
-import type { ObjectStore } from '../objects/store.js';
+import { hexLength, hexOf, objectKey } from '../objects/oid.js';
+import { SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
 import { parseTree } from '../objects/tree.js';
 import { abortedError, RemoteError, isTransientNetworkError } from './common.js';
 import type { RemoteStore } from './remote-store.js';
@@ -103,26 +105,46 @@ export async function uploadObjects(
 
   const ticker = new ProgressTicker(reporter, 'uploading', toSendFiles.length + toSendTrees.length);
   const runner = new Runner(remote, opts, ticker);
+  // Small objects may be published in batches (one sync each); a level is flushed before the trees
+  // that name its objects go up, so "a tree on the remote implies its content" still holds.
+  const deferred = remote.deferredPuts?.();
+  await warmHasher(store.algo);
+  const sendBytes = deferred?.putBytes?.bind(deferred) ?? remote.putBytes?.bind(remote);
   const uploadOne = async (oid: string) => {
     const path = store.path(oid);
-    const measured = await store.measure(oid); // verifies the local copy and gives its size in one read
-    if (measured === undefined) {
-      throw new MlvError('OBJECT_MISSING', `object ${oid} is not in the cache, so it cannot be pushed`, {
-        hint: 'run `mlv add` on its data again (or `mlv pull` it from another remote), then push',
-        details: { oid },
-      });
+    if (sendBytes) {
+      // Small objects: one read, checked in memory, and those very bytes are sent.
+      const data = readSmallObject(path);
+      if (data === undefined) throw missingForPush(oid);
+      if (data !== null) {
+        const actual = store.oid(hashBytesSync(store.algo, data));
+        if (actual !== oid) throw new CorruptObjectError(oid, 'the cache', actual);
+        await runner.retrying(oid, (onBytes, signal) => sendBytes(objectKey(oid), data, { onBytes, signal }));
+        summary.transferred++;
+        summary.bytes += data.length;
+        return;
+      }
     }
+    const put = deferred ? deferred.put : remote.put.bind(remote);
+    if (remote.checksWhileCopying) {
+      // The adapter hashes the object in the pass that copies it: one read instead of two.
+      const size = sizeOfCacheFile(path);
+      if (size === undefined) throw missingForPush(oid);
+      const expect = { oid, algo: store.algo, source: 'the cache' };
+      await runner.retrying(oid, (onBytes, signal) => put(objectKey(oid), path, { onBytes, signal, expect }));
+      summary.transferred++;
+      summary.bytes += size;
+      return;
+    }
+    const measured = await store.measure(oid); // verifies the local copy and gives its size in one read
+    if (measured === undefined) throw missingForPush(oid);
     if (measured.actual !== oid) throw new CorruptObjectError(oid, 'the cache', measured.actual);
     const size = measured.size;
-    const put = deferred ? deferred.put : remote.put.bind(remote);
     await runner.retrying(oid, (onBytes, signal) => put(objectKey(oid), path, { onBytes, signal }));
     summary.transferred++;
     summary.bytes += size;
   };
 
-  // Small objects may be published in batches (one sync each); a level is flushed before the trees
-  // that name its objects go up, so "a tree on the remote implies its content" still holds.
-  const deferred = remote.deferredPuts?.();
   try {
     await runner.run(toSendFiles, uploadOne, fail);
     await deferred?.flush();
@@ -174,11 +196,32 @@ export async function downloadObjects(
   const ticker = new ProgressTicker(reporter, 'downloading', todo.length, totalBytes);
   const runner = new Runner(remote, opts, ticker);
   const source = `remote '${remote.name}'`;
+  await warmHasher(store.algo);
   const downloadOne = async (oid: string) => {
     const key = objectKey(oid);
+    const expected = opts.sizeOf?.(oid);
+    if (remote.getBytes && expected !== undefined && expected <= SMALL_OBJECT) {
+      // Small objects whose size is known: downloaded into memory, checked, then written once.
+      let data: Buffer | null = null;
+      await runner.retrying(oid, async (onBytes, signal) => {
+        data = await remote.getBytes!(key, expected, { onBytes, signal });
+      });
+      if (data !== null) {
+        const bytes: Buffer = data;
+        const actual = store.oid(hashBytesSync(store.algo, bytes));
+        if (actual !== oid) throw new CorruptObjectError(oid, source, actual);
+        store.addBytesSync(bytes, hexOf(oid), batch);
+        await batch.maybeFlush();
+        summary.transferred++;
+        summary.bytes += bytes.length;
+        return;
+      }
+      // bigger than its pointer says: fetched to a file below, where the check reports it
+    }
     const tmp = store.newTempPath();
-    await runner.retrying(oid, (onBytes, signal) => remote.get(key, tmp, { onBytes, signal }), tmp);
-    const { size } = await store.importVerified(tmp, oid, source, batch);
+    const expect = remote.checksWhileCopying ? { oid, algo: store.algo, source } : undefined;
+    await runner.retrying(oid, (onBytes, signal) => remote.get(key, tmp, { onBytes, signal, expect }), tmp);
+    const { size } = await store.importVerified(tmp, oid, source, batch, expect !== undefined);
     summary.transferred++;
     summary.bytes += size;
   };
@@ -193,6 +236,32 @@ export async function downloadObjects(
     ticker.end();
   }
   return summary;
+}
+
+/** A cache object's bytes when it is small, null when it is big, undefined when it is absent. */
+function readSmallObject(path: string): Buffer | null | undefined {
+  try {
+    return readWholeIfSmall(path, SMALL_OBJECT);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw systemError(err, 'reading cache object', path);
+  }
+}
+
+function sizeOfCacheFile(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw systemError(err, 'reading cache object', path);
+  }
+}
+
+function missingForPush(oid: string): MlvError {
+  return new MlvError('OBJECT_MISSING', `object ${oid} is not in the cache, so it cannot be pushed`, {
+    hint: 'run `mlv add` on its data again (or `mlv pull` it from another remote), then push',
+    details: { oid },
+  });
 }
 
 /** Orders a flat list or groups into file objects and trees. */
