@@ -84,7 +84,8 @@ export async function benchRemotes(ctx, h) {
     if (statSync(join(clone, 'big.bin')).size !== ctx.o.bigMiB * 1048576 || countFiles(join(clone, 'images')) !== ctx.o.files) {
       throw new Error(`mlv pull (${kind}) did not restore the data`);
     }
-    h.rmrf(clone);
+    // Nothing is deleted until the whole part is done: on an ext4 mounted with `discard`, creating files
+    // right after a mass delete nearby is several times slower, which would tax whichever tool ran next.
     r.rclonePush = h.timeOnce(ctx, repo, 'rclone', ['copy', repo, rcloneTarget, ...rcloneData, ...rcloneFlags], `rclone copy → ${kind}`, env);
     const back = join(ctx.tmp, `rclone-back-${kind}`);
     mkdirSync(back);
@@ -92,7 +93,6 @@ export async function benchRemotes(ctx, h) {
     const got = existsSync(join(back, 'images')) ? countFiles(join(back, 'images')) : 0;
     if (!existsSync(join(back, 'big.bin')) || got !== ctx.o.files) throw new Error(`rclone copy ← ${kind} brought back ${got} of ${ctx.o.files} files${existsSync(join(back, 'big.bin')) ? '' : ' and no big.bin'}`);
     r.rclonePull = pulled; // only once it is known to have brought everything back
-    h.rmrf(back);
     return r;
   };
 

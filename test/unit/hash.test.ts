@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_SIZE, hashBytes, hashBytesSync, hashFile, warmHasher } from '../../src/core/objects/hash.js';
+import { acquireHasher, CHUNK_SIZE, hashBytes, hashBytesSync, hashFile, warmHasher } from '../../src/core/objects/hash.js';
 import { bytes, haveCommand, sha256, tempDir } from '../helpers/repo.js';
 
 const dir = tempDir('mlv-hash-');
@@ -58,5 +58,18 @@ describe('hashing matches the standard tools', () => {
 
   it('fails on a missing file', async () => {
     await expect(hashFile('xxh128', join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('synchronous hashing', () => {
+  it('works while streaming hashes hold every pooled hasher (a big file being copied during small ones)', async () => {
+    await warmHasher('xxh128');
+    const data = Buffer.from('small object\n');
+    const want = await hashBytes('xxh128', data);
+    const held = await Promise.all(Array.from({ length: 4 }, () => acquireHasher('xxh128'))); // pool drained
+    for (const h of held) h.update(data);
+    expect(hashBytesSync('xxh128', data)).toBe(want);
+    expect(new Set(held.map((h) => h.digestHex()))).toEqual(new Set([want]));
+    expect(hashBytesSync('xxh128', data)).toBe(want);
   });
 });

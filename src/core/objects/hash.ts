@@ -48,22 +48,24 @@ export async function hashBytes(algo: HashAlgo, data: Uint8Array): Promise<strin
   return h.digestHex();
 }
 
-/** Make sure the WASM hasher is compiled so synchronous hashing can be used afterwards. */
+/**
+ * The hasher of `hashBytesSync`, kept apart from the pool: pooled hashers are held across awaits by
+ * streaming hashes (a big file being copied), and a synchronous hash must never find the pool empty.
+ */
+let syncXxh: IHasher | undefined;
+
+/** Make sure a WASM hasher is ready so that synchronous hashing can be used afterwards. */
 export async function warmHasher(algo: HashAlgo): Promise<void> {
-  const h = await acquireHasher(algo);
-  h.digestHex();
+  if (algo === 'xxh128') syncXxh ??= await createXXHash128();
 }
 
 /** Synchronous one-shot hash (requires `warmHasher` to have run for xxh128). */
 export function hashBytesSync(algo: HashAlgo, data: Uint8Array): string {
   if (algo === 'sha256') return createHash('sha256').update(data).digest('hex');
-  const inner = xxhPool.pop();
-  if (!inner) throw new Error('hashBytesSync called before warmHasher');
-  inner.init();
-  inner.update(data);
-  const hex = inner.digest('hex');
-  xxhPool.push(inner);
-  return hex;
+  if (!syncXxh) throw new Error('hashBytesSync called before warmHasher');
+  syncXxh.init();
+  syncXxh.update(data);
+  return syncXxh.digest('hex');
 }
 
 export const CHUNK_SIZE = 1 << 20;
