@@ -86,7 +86,10 @@ export function returnBuffer(buf: Buffer): void {
   if (list.length < 16) list.push(buf);
 }
 
-/** Streams a file through the hasher with a fixed-size buffer (no whole-file buffers). */
+/**
+ * Streams a file through the hasher with two fixed-size buffers (no whole-file buffers): the next chunk
+ * is read by the thread pool while the current one is hashed, so reading and hashing overlap.
+ */
 export async function hashFile(
   algo: HashAlgo,
   path: string,
@@ -95,24 +98,33 @@ export async function hashFile(
   const fh = await open(path, 'r');
   const h = await acquireHasher(algo);
   let size = 0;
-  const buf = borrowBuffer(CHUNK_SIZE);
+  const bufs = [borrowBuffer(HASH_CHUNK), borrowBuffer(HASH_CHUNK)] as const;
+  let which = 0;
+  let pending: Promise<{ bytesRead: number }> = fh.read(bufs[0], 0, HASH_CHUNK, 0);
   try {
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const { bytesRead } = await pending;
       if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
+      const current = bufs[which]!;
       size += bytesRead;
+      which ^= 1;
+      pending = fh.read(bufs[which]!, 0, HASH_CHUNK, size);
+      h.update(current.subarray(0, bytesRead));
       onBytes?.(bytesRead);
     }
   } catch (err) {
     h.digestHex();
     throw err;
   } finally {
-    returnBuffer(buf);
+    await pending.catch(() => undefined); // never hand back a buffer a read is still filling
+    returnBuffer(bufs[0]);
+    returnBuffer(bufs[1]);
     await fh.close();
   }
   return { hex: h.digestHex(), size };
 }
+
+const HASH_CHUNK = 2 * CHUNK_SIZE;
 
 /** One buffer for `readSmallFileSync`: the small-file loops are synchronous, so it is never shared. */
 let smallReadBuffer: Buffer | undefined;

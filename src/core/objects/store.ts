@@ -174,8 +174,9 @@ export class ObjectStore {
     try {
       let hex: string;
       let n: number;
-      if (opts.reflink && (await this.tryReflink(src, tmp))) {
-        ({ hex, size: n } = await hashFile(this.algo, tmp, opts.onBytes));
+      const before = opts.reflink ? await stat(src) : undefined;
+      if (before && (await this.tryReflink(src, tmp))) {
+        ({ hex, size: n } = await hashClone(this.algo, src, before, tmp, opts.onBytes));
         await chmod(tmp, 0o444);
         await fsyncPath(tmp);
       } else {
@@ -433,6 +434,37 @@ export async function syncFileSystem(dir: string, files: string[]): Promise<void
   for (const f of files) {
     await fsyncPath(f);
   }
+}
+
+/**
+ * Hashes a fresh reflink clone of `src`. The clone shares the source's blocks but not its page cache, so
+ * reading the clone goes to the disk even when the source was just written or read; the source is hashed
+ * instead when that provably yields the clone's bytes: it was last modified over a second before `before`
+ * was taken (so a later write would move its mtime) and its stat is unchanged after hashing. Otherwise
+ * (a file still being written) the clone itself is hashed.
+ */
+export async function hashClone(
+  algo: HashAlgo,
+  src: string,
+  before: Stats,
+  clone: string,
+  onBytes?: (n: number) => void,
+): Promise<{ hex: string; size: number }> {
+  if (Date.now() - before.mtimeMs > 1000) {
+    let counted = 0;
+    const measured = await hashFile(algo, src, (n) => {
+      counted += n;
+      onBytes?.(n);
+    });
+    const after = await stat(src).catch(() => undefined);
+    if (after && sameContentStat(before, after) && measured.size === before.size) return measured;
+    onBytes?.(-counted);
+  }
+  return hashFile(algo, clone, onBytes);
+}
+
+function sameContentStat(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
 /**

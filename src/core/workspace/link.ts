@@ -8,11 +8,11 @@
  * object's read-only, non-executable mode.
  */
 import { chmodSync, constants, copyFileSync, linkSync, symlinkSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
-import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
+import { copyFile, link, symlink, chmod, rename, rm, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
-import { hashBytesSync, hashFile, readSmallFileSync } from '../objects/hash.js';
-import { copyAndHash, SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
+import { hashBytesSync, readSmallFileSync } from '../objects/hash.js';
+import { copyAndHash, hashClone, SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
 
@@ -73,8 +73,9 @@ export class Linker {
     const tmp = this.stagingPath();
     try {
       if (mode === 'reflink') {
+        const before = await stat(src);
         await copyFile(src, tmp, constants.COPYFILE_FICLONE_FORCE);
-        const { hex } = await hashFile(this.store.algo, tmp, onBytes);
+        const { hex } = await hashClone(this.store.algo, src, before, tmp, onBytes);
         if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
         await chmod(tmp, exec ? 0o755 : 0o644);
       } else if (mode === 'hardlink') {
