@@ -15,7 +15,7 @@ const created: string[] = [];
 let cleanupRegistered = false;
 
 /** A fresh temp folder, removed after the test file finishes (symlink-resolved path). */
-export function tempDir(prefix = 'mlv-test-'): string {
+export function tempDir(prefix = 'mlv-test-', parent = tmpdir()): string {
   if (!cleanupRegistered) {
     cleanupRegistered = true;
     afterAll(() => {
@@ -30,7 +30,7 @@ export function tempDir(prefix = 'mlv-test-'): string {
       }
     });
   }
-  const d = mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(parent, prefix));
   created.push(d);
   return d;
 }
@@ -60,11 +60,13 @@ export interface TestRepoOptions {
   config?: string;
   /** `.mlv/config.local.yaml` content. */
   localConfig?: string;
+  /** Folder to create the repo in (default: the OS temp folder). */
+  parent?: string;
 }
 
 /** A new Git repo (`git init` + user config) in a temp folder, optionally with mlv initialised. */
 export async function makeRepo(opts: TestRepoOptions = {}): Promise<string> {
-  const dir = tempDir('mlv-repo-');
+  const dir = tempDir('mlv-repo-', opts.parent);
   execFileSync('git', ['init', '-q', '-b', 'main', dir], { env: testEnv() });
   git(dir, 'config', 'user.email', 'test@example.com');
   git(dir, 'config', 'user.name', 'Test');
