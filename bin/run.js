@@ -2,7 +2,8 @@
 // mlv entry point. Three things happen before oclif loads, for speed and Git-like ergonomics:
 //  - `mlv -C <dir> ...` changes directory first (like `git -C`), so the flag works before the command name;
 //  - `mlv --version` answers without loading the CLI framework (it is called by scripts and hooks);
-//  - plain `mlv status` runs through src/cli/fast-status.ts, also without it.
+//  - `mlv status|add|commit|checkout` with only targets and simple flags run through src/cli/fast-path.ts,
+//    also without it (anything else falls through to the full oclif command).
 import { readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
@@ -22,12 +23,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   process.exit(0);
 }
 
-// `mlv status` (the command run most, by people, prompts and editors) skips loading the CLI framework
-// when it has only simple flags; anything else falls through to the full command.
+// The everyday commands skip loading the CLI framework when they have only targets and simple flags.
 let handled = false;
-if (argv[0] === 'status') {
-  const { runFastStatus } = await import('../dist/cli/fast-status.js');
-  handled = await runFastStatus(argv.slice(1));
+if (argv[0] === 'status' || argv[0] === 'add' || argv[0] === 'commit' || argv[0] === 'checkout') {
+  const { runFast } = await import('../dist/cli/fast-path.js');
+  handled = await runFast(argv);
 }
 
 if (!handled) {

@@ -1,11 +1,11 @@
 /** Shared rendering of transfer summaries (push, fetch, pull). */
 import type { MlvError } from '../core/errors.js';
 import type { TransferSummary } from '../core/remotes/transfer.js';
-import { formatBytes, plural } from './format.js';
+import { formatBytes, formatCount, plural } from './format.js';
 
 export function summaryLine(verb: string, remote: string, s: TransferSummary): string {
-  const parts = [`${verb} ${plural(s.transferred, 'object')} (${formatBytes(s.bytes)})`, `${formatCountPlain(s.skipped)} already present`];
-  if (s.failed.length > 0) parts.push(`${formatCountPlain(s.failed.length)} failed`);
+  const parts = [`${verb} ${plural(s.transferred, 'object')} (${formatBytes(s.bytes)})`, `${formatCount(s.skipped)} already present`];
+  if (s.failed.length > 0) parts.push(`${formatCount(s.failed.length)} failed`);
   return `${parts.join(', ')} — remote '${remote}'`;
 }
 
@@ -18,8 +18,4 @@ export function printFailures(failed: { oid: string; error: MlvError }[]): boole
   const hint = failed.find((f) => f.error.hint)?.error.hint;
   if (hint) process.stderr.write(`hint: ${hint}\n`);
   return true;
-}
-
-function formatCountPlain(n: number): string {
-  return n.toLocaleString('en-US');
 }

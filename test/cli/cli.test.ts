@@ -282,3 +282,40 @@ describe('mlv CLI: paths, global flags and usage errors', () => {
     expect(mlv(dir, ['add']).code).toBe(2);
   });
 });
+
+describe('mlv CLI: the start-up fast path', () => {
+  it('status, add, commit and checkout print exactly what the full oclif commands print', async () => {
+    // `--cwd .` is a flag the fast path does not take: it sends the same command through oclif.
+    const a = await makeRepo();
+    const b = await makeRepo();
+    const files = { 'data/x.csv': 'a,b\n1,2\n', 'data/sub/y.bin': bytes(3000, 2), 'model.bin': bytes(5000, 3) };
+    writeFiles(a, files);
+    writeFiles(b, files);
+    const same = (args: string[], fn?: (dir: string) => void) => {
+      fn?.(a);
+      fn?.(b);
+      const fast = mlv(a, args);
+      const full = mlv(b, [...args, '--cwd', '.']);
+      const norm = (r: CliResult) => ({ code: r.code, stdout: r.stdout.replaceAll(a, '<repo>').replaceAll(b, '<repo>'), stderr: r.stderr.replaceAll(a, '<repo>').replaceAll(b, '<repo>') });
+      expect(norm(fast), `mlv ${args.join(' ')}`).toEqual(norm(full));
+      return fast;
+    };
+    expect(same(['add', 'data', 'model.bin']).stdout).toContain('To record this in Git');
+    same(['add', 'data']);
+    same(['status']);
+    same(['status', '--json'], (d) => writeFileSync(join(d, 'data/x.csv'), 'changed\n'));
+    same(['status', 'data']);
+    expect(same(['commit']).stdout).toContain('recorded data');
+    same(['commit', '-q']);
+    expect(same(['checkout'], (d) => rmSync(join(d, 'model.bin'))).stdout).toContain('restored 1 file');
+    same(['checkout', '--force', 'data']);
+    same(['add', 'no-such-file']);
+    const missing = same(['checkout'], (d) => {
+      const oid = /oid: (\S+)/.exec(readText(d, 'model.bin.mlv'))![1]!.replace(':', '/');
+      rmSync(join(d, '.mlv/cache/objects', oid.slice(0, oid.indexOf('/') + 3), oid.slice(oid.indexOf('/') + 3)), { force: true });
+      rmSync(join(d, 'model.bin'));
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('mlv pull');
+  });
+});

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { MlvCommand } from '../base.js';
 import { add } from '../../core/api/add.js';
-import { formatBytes, plural, shortOid } from '../format.js';
+import { renderAdd } from '../record-output.js';
 
 export default class Add extends MlvCommand {
   static override summary = 'Track files and folders: store their bytes in the cache and write <path>.mlv pointers';
@@ -19,15 +19,6 @@ export default class Add extends MlvCommand {
     const { flags, argv } = await this.parseWithGlobals(Add);
     const repo = this.openRepo();
     const results = await add(repo, argv, { reporter: this.reporter(), followSymlinks: flags['follow-symlinks'] });
-    const toStage: string[] = [];
-    for (const r of results) {
-      const what = r.kind === 'dir' ? `${plural(r.files ?? 0, 'file')}, ${formatBytes(r.size)}` : formatBytes(r.size);
-      this.say(`${r.changed ? 'added    ' : 'unchanged'} ${r.path} (${what}) ${shortOid(r.oid)}`);
-      if (r.changed) toStage.push(r.pointer);
-    }
-    if (toStage.length > 0) {
-      const ignores = [...new Set(results.map((r) => (r.path.includes('/') ? `${r.path.slice(0, r.path.lastIndexOf('/'))}/.gitignore` : '.gitignore')))];
-      this.say(`\nTo record this in Git, run:\n  git add ${[...toStage, ...ignores].join(' ')}`);
-    }
+    renderAdd(results, (line) => this.say(line));
   }
 }

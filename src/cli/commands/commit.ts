@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { MlvCommand } from '../base.js';
 import { commit } from '../../core/api/commit.js';
-import { formatBytes, plural, shortOid } from '../format.js';
+import { renderCommit } from '../record-output.js';
 
 export default class Commit extends MlvCommand {
   static override summary = 'Record the current workspace content of tracked paths into the cache and pointers';
@@ -13,12 +13,6 @@ export default class Commit extends MlvCommand {
     const { argv } = await this.parseWithGlobals(Commit);
     const repo = this.openRepo();
     const results = await commit(repo, argv, { reporter: this.reporter() });
-    const changed = results.filter((r) => r.changed);
-    for (const r of changed) {
-      const what = r.kind === 'dir' ? `${plural(r.files ?? 0, 'file')}, ${formatBytes(r.size)}` : formatBytes(r.size);
-      this.say(`recorded ${r.path} (${what}) ${shortOid(r.oid)}`);
-    }
-    if (changed.length === 0) this.say('Nothing to commit: the pointers already match the workspace.');
-    else this.say(`\nTo record this in Git, run:\n  git add ${changed.map((r) => r.pointer).join(' ')}`);
+    renderCommit(results, (line) => this.say(line));
   }
 }

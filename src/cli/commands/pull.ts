@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { MlvCommand } from '../base.js';
 import { pull } from '../../core/api/pull.js';
-import { formatBytes, plural } from '../format.js';
+import { formatBytes, formatCount, plural } from '../format.js';
 import { historyFlags, historyScopeFrom } from '../history-flags.js';
 import { jobsFlag, remoteFlag } from '../remote-flags.js';
 import { hasHistoryScope } from '../../core/git/history-scope.js';
@@ -37,7 +37,7 @@ export default class Pull extends MlvCommand {
     });
     this.say(summaryLine('fetched', r.fetch.remote, r.fetch));
     const c = r.checkout;
-    this.say(`restored ${plural(c.restored, 'file')} (${formatBytes(c.bytes)})${c.deleted ? `, deleted ${plural(c.deleted, 'file')}` : ''}, ${c.unchanged.toLocaleString('en-US')} unchanged`);
+    this.say(`restored ${plural(c.restored, 'file')} (${formatBytes(c.bytes)})${c.deleted ? `, deleted ${plural(c.deleted, 'file')}` : ''}, ${formatCount(c.unchanged)} unchanged`);
     let failed = printFailures(r.fetch.failed);
     if (c.missing.length > 0) {
       process.stderr.write(`mlv: ${plural(c.missing.length, 'path')} could not be restored (neither the cache nor remote '${r.fetch.remote}' has them):\n`);

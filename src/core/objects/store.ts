@@ -76,21 +76,25 @@ export class ObjectStore {
       await Promise.all(wanted.map(async (o) => (await this.has(o)) && present.add(o)));
       return present;
     }
+    // Grouped by algorithm and first two hex digits; one readdir per folder (hot on 100k-file folders).
     const byDir = new Map<string, string[]>();
     for (const o of wanted) {
-      const dir = join(this.root, 'objects', o.slice(0, o.indexOf(':')), hexOf(o).slice(0, 2));
+      const colon = o.indexOf(':');
+      const dir = `${o.slice(0, colon)}/${o.slice(colon + 1, colon + 3)}`;
       let list = byDir.get(dir);
       if (!list) byDir.set(dir, (list = []));
       list.push(o);
     }
+    const objects = join(this.root, 'objects');
     for (const [dir, list] of byDir) {
       let names: Set<string>;
       try {
-        names = new Set(readdirSync(dir));
+        names = new Set(readdirSync(`${objects}/${dir}`));
       } catch {
         continue;
       }
-      for (const o of list) if (names.has(hexOf(o).slice(2))) present.add(o);
+      const skip = list[0]!.indexOf(':') + 3;
+      for (const o of list) if (names.has(o.slice(skip))) present.add(o);
     }
     return present;
   }

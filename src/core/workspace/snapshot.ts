@@ -89,7 +89,7 @@ export async function hashWalkedFiles(
   walk: WalkResult,
   batch?: StoreBatch,
   phase = 'hashing',
-): Promise<{ fileInfos: Map<string, FileInfo>; hashed: number; stored: number }> {
+): Promise<{ fileInfos: Map<string, FileInfo>; hashed: number; stored: number; trees?: Omit<TreeSnapshot, 'fileInfos' | 'dirs'> }> {
   const { repo, index } = ctx;
   const store = repo.store;
   await warmHasher(store.algo);
@@ -101,6 +101,12 @@ export async function hashWalkedFiles(
     const hex = index.lookup(`${dataRel}/${rel}`, st);
     if (hex) fileInfos.set(rel, { hex, size: st.size, exec: isExec(st) });
     else todo.push([rel, st]);
+  }
+  if (batch && todo.length === 0 && index.hasCompleteClaims()) {
+    // Nothing to hash: when the folder's tree is one the cache is known to hold whole (a re-add of an
+    // unchanged folder), there is nothing to store either — skip checking 100k objects one by one.
+    const trees = buildTrees(store.algo, fileInfos, walk.dirs);
+    if (index.isComplete(trees.hex)) return { fileInfos, hashed: 0, stored: 0, trees };
   }
   if (batch && fileInfos.size > 0) {
     const present = await store.presentSet([...fileInfos.values()].map((f) => store.oid(f.hex)));
@@ -232,9 +238,9 @@ export async function snapshotDir(
 ): Promise<TreeSnapshot & { hashed: number; stored: number }> {
   const abs = `${ctx.repo.root}/${dataRel}`;
   const walk = opts.walk ?? walkTrackedDir(ctx.repo, abs, dataRel, opts.followSymlinks, ctx.index);
-  const { fileInfos, hashed, stored } = await hashWalkedFiles(ctx, dataRel, abs, walk, opts.batch);
+  const { fileInfos, hashed, stored, trees } = await hashWalkedFiles(ctx, dataRel, abs, walk, opts.batch);
   await warmHasher(ctx.repo.store.algo);
-  const t = buildTrees(ctx.repo.store.algo, fileInfos, walk.dirs);
+  const t = trees ?? buildTrees(ctx.repo.store.algo, fileInfos, walk.dirs);
   let storedTrees = 0;
   if (opts.batch) {
     // Trees go in only after the file objects they name are durable.

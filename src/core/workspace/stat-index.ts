@@ -131,6 +131,11 @@ export class StatIndex {
     }
   }
 
+  /** Whether any completeness claim survived loading (none after the cache changed). */
+  hasCompleteClaims(): boolean {
+    return this.complete.size > 0;
+  }
+
   /** Whether every object of tree `hex` was seen in the cache (see `markComplete`). */
   isComplete(hex: string): boolean {
     return this.complete.has(hex);
