@@ -5,7 +5,7 @@
  * with `-m reflink=1` and points MLV_TEST_REFLINK_DIR at it; elsewhere these tests skip with the reason.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, constants, copyFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add } from '../../src/core/api/add.js';
@@ -13,7 +13,10 @@ import { cacheVerify } from '../../src/core/api/cache-verify.js';
 import { checkout } from '../../src/core/api/checkout.js';
 import { MlvError } from '../../src/core/errors.js';
 import { hashBytes, hashFile } from '../../src/core/objects/hash.js';
-import { hashClone } from '../../src/core/objects/store.js';
+import { objectKey } from '../../src/core/objects/oid.js';
+import { hashClone, ObjectStore } from '../../src/core/objects/store.js';
+import { LocalRemote } from '../../src/core/remotes/local-remote.js';
+import { downloadObjects, uploadObjects } from '../../src/core/remotes/transfer.js';
 import { reflinkParent } from '../helpers/reflink.js';
 import { bytes, exists, makeRepo, read, repoAt, sha256, tempDir } from '../helpers/repo.js';
 
@@ -101,5 +104,33 @@ describe.skipIf(!where.dir)('reflink file systems', () => {
     );
     expect((err as MlvError).code).toBe('OBJECT_CORRUPT');
     expect(exists(dir, 'model.bin')).toBe(false);
+  });
+
+  it('a folder remote on the same file system receives and returns big objects as checked clones', async () => {
+    const base = tempDir('mlv-clone-remote-', where.dir);
+    const store = new ObjectStore(join(base, 'cache'), 'xxh128');
+    mkdirSync(join(base, 'remote'));
+    const remote = new LocalRemote('shared', join(base, 'remote'), join(base, 'remote'));
+    const data = bytes(BIG, 8);
+    const { oid } = await store.addBytes(data);
+    age(store.path(oid));
+    expect(await uploadObjects(store, remote, [oid])).toMatchObject({ transferred: 1, failed: [] });
+    const onRemote = join(base, 'remote', ...objectKey(oid).split('/'));
+    expect(sharesBlocks(onRemote)).toBe(true);
+
+    const other = new ObjectStore(join(base, 'other'), 'xxh128');
+    expect(await downloadObjects(other, remote, [oid], { sizeOf: () => BIG })).toMatchObject({ transferred: 1, failed: [] });
+    expect(sharesBlocks(other.path(oid))).toBe(true);
+    expect(await other.rehash(oid)).toBe(oid);
+
+    // A remote object altered in place, its old mtime given back: the clone is refused.
+    chmodSync(onRemote, 0o644);
+    writeFileSync(onRemote, bytes(BIG, 9));
+    age(onRemote, 3600);
+    const third = new ObjectStore(join(base, 'third'), 'xxh128');
+    const down = await downloadObjects(third, remote, [oid], { sizeOf: () => BIG });
+    expect(down.failed.map((f) => [f.oid, f.error.code])).toEqual([[oid, 'OBJECT_CORRUPT']]);
+    expect(await third.has(oid)).toBe(false);
+    expect(readdirSync(third.tmpDir)).toEqual([]);
   });
 });

@@ -18,6 +18,8 @@ import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './
 
 /** Files up to this size are read whole and their durability is batched; bigger ones stream and fsync. */
 export const SMALL_OBJECT = 1 << 20;
+/** Below this size a file is copied rather than cloned: cloning a few KiB costs more than writing them. */
+export const REFLINK_MIN_SIZE = 64 * 1024;
 
 export interface AddResult {
   oid: string;

@@ -3,8 +3,8 @@
  * Same layout as the cache. Writes go to `<root>/tmp/` first, are fsynced, then renamed into place, so a
  * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
  */
-import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,7 +25,7 @@ import {
 import { CorruptObjectError, systemError } from '../errors.js';
 import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { copyAndHash, fsyncPath, syncFileSystem } from '../objects/store.js';
+import { copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem } from '../objects/store.js';
 import { readWholeIfSmall } from '../objects/hash.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
@@ -35,6 +35,8 @@ const COPY_CHUNK = 1 << 20;
 export class LocalRemote implements KindedRemote {
   readonly kind = 'local' as const;
   readonly checksWhileCopying = true;
+  /** Whether reflink clones work between this remote and the cache (learnt on the first big object). */
+  private readonly cloning: { works?: boolean } = {};
   readonly defaultJobs: number;
   private rootChecked: Promise<void> | undefined;
   private readonly knownDirs = new Set<string>();
@@ -169,7 +171,7 @@ export class LocalRemote implements KindedRemote {
         const tmp = join(tmpDir, tempSuffix());
         try {
           await this.ensureDir(tmpDir);
-          await copyStream(localPath, tmp, opts, 0o444, false);
+          await copyStream(localPath, tmp, opts, 0o444, false, this.cloning);
         } catch (err) {
           await rm(tmp, { force: true }).catch(() => undefined);
           if (err instanceof CorruptObjectError) throw err;
@@ -221,7 +223,7 @@ export class LocalRemote implements KindedRemote {
     const tmp = join(tmpDir, tempSuffix());
     try {
       await this.ensureDir(tmpDir);
-      await copyStream(localPath, tmp, opts, 0o444);
+      await copyStream(localPath, tmp, opts, 0o444, true, this.cloning);
       await this.ensureDir(dirname(dest));
       throwIfAborted(opts.signal);
       await rename(tmp, dest);
@@ -238,7 +240,7 @@ export class LocalRemote implements KindedRemote {
     await this.ensureRoot();
     throwIfAborted(opts.signal);
     try {
-      await copyStream(this.pathOf(key), localPath, opts, 0o644, false);
+      await copyStream(this.pathOf(key), localPath, opts, 0o644, false, this.cloning);
     } catch (err) {
       if (err instanceof CorruptObjectError) throw err;
       if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
@@ -347,10 +349,50 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
+ * When the remote folder and the cache share a file system with reflinks (XFS, btrfs, APFS), a big object
+ * is cloned instead of copied — no bytes written — and the clone is checked against its oid like a copy.
+ * Returns false, leaving nothing at `dest`, when cloning is not possible here (then `cloning.works` is
+ * false and later objects go straight to the copy).
+ */
+async function cloneChecked(
+  src: string,
+  dest: string,
+  expect: NonNullable<TransferOptions['expect']>,
+  mode: number,
+  durable: boolean,
+  cloning: { works?: boolean },
+  onBytes: (n: number) => void,
+): Promise<boolean> {
+  const before = await stat(src);
+  if (before.size < REFLINK_MIN_SIZE) return false;
+  try {
+    await copyFile(src, dest, constants.COPYFILE_FICLONE_FORCE);
+  } catch (err) {
+    await rm(dest, { force: true }).catch(() => undefined);
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC') throw err;
+    cloning.works = false;
+    return false;
+  }
+  cloning.works = true;
+  try {
+    const { hex } = await hashClone(expect.algo, src, before, dest, onBytes);
+    const actual = formatOid(expect.algo, hex);
+    if (actual !== expect.oid) throw new CorruptObjectError(expect.oid, expect.source, actual);
+    await chmod(dest, mode);
+    if (durable) await fsyncPath(dest);
+    return true;
+  } catch (err) {
+    await rm(dest, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
  * Streams `src` to `dest` with a 1 MiB buffer, reporting bytes and honouring the abort signal; with
  * `durable`, fsyncs `dest` before returning so the rename that follows publishes whole bytes.
  */
-async function copyStream(src: string, dest: string, opts: TransferOptions, mode: number, durable = true): Promise<void> {
+async function copyStream(src: string, dest: string, opts: TransferOptions, mode: number, durable: boolean, cloning: { works?: boolean }): Promise<void> {
   if (opts.expect) {
     // Hash while copying (one read of the source): a mismatch leaves no file behind.
     const { oid, algo, source } = opts.expect;
@@ -359,6 +401,7 @@ async function copyStream(src: string, dest: string, opts: TransferOptions, mode
       throwIfAborted(opts.signal);
       opts.onBytes?.(n);
     };
+    if (cloning.works !== false && (await cloneChecked(src, dest, opts.expect, mode, durable, cloning, onBytes))) return;
     const { hex } = await copyAndHash(algo, src, dest, onBytes, { mode, fsync: durable });
     const actual = formatOid(algo, hex);
     if (actual !== oid) {

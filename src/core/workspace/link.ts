@@ -12,12 +12,9 @@ import { copyFile, link, symlink, chmod, rename, rm, mkdir, stat } from 'node:fs
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
 import { hashBytesSync, readSmallFileSync } from '../objects/hash.js';
-import { copyAndHash, hashClone, SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
+import { copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
-
-/** Below this size a file is copied rather than cloned (see `materializeSmallSync`). */
-export const REFLINK_MIN_SIZE = 64 * 1024;
 
 export class Linker {
   private readonly works = new Map<LinkMode, boolean>();
