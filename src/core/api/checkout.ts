@@ -293,10 +293,10 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
   for (const r of plan.restores) {
     const abs = `${root}/${r.rel}`;
     const oid = repo.store.oid(r.hex);
-    const st = lstatOrUndefined(abs);
-    if (st?.isDirectory()) rmSync(abs, { recursive: true, force: true });
+    // (A folder in the way was planned for removal and is gone; one created since makes the rename fail.)
+    let placed;
     try {
-      await linker.materialize(oid, r.size, abs, r.exec, (n) => ticker.addBytes(n));
+      placed = await linker.materialize(oid, r.size, abs, r.exec, (n) => ticker.addBytes(n));
     } catch (err) {
       if (err instanceof MlvError && err.code === 'OBJECT_CORRUPT') {
         failures.push({ path: r.rel, error: err });
@@ -304,7 +304,7 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
       }
       throw err;
     }
-    const after = lstatSync(abs);
+    const after = placed.stat ?? lstatSync(abs);
     if (after.isFile()) index.record(r.rel, after, r.hex);
     result.restored++;
     result.bytes += r.size;

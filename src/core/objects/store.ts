@@ -147,11 +147,12 @@ export class ObjectStore {
   /**
    * Synchronous twin of `addBytes` for the small-file hot path (tens of thousands of files): each
    * object costs one open/write/close and, on flush, one rename — no thread-pool round trips.
-   * `hex` must be the hash of `data` (the caller has just computed it).
+   * `hex` must be the hash of `data` (the caller has just computed it). `knownAbsent`: the caller has
+   * just checked that the store lacks it (a download), so it is not checked again.
    */
-  addBytesSync(data: Uint8Array, hex: string, batch: StoreBatch): AddResult {
+  addBytesSync(data: Uint8Array, hex: string, batch: StoreBatch, knownAbsent = false): AddResult {
     const oid = this.oid(hex);
-    if (batch.pending.has(oid) || existsSync(this.path(oid))) return { oid, size: data.byteLength, written: false };
+    if (batch.pending.has(oid) || (!knownAbsent && existsSync(this.path(oid)))) return { oid, size: data.byteLength, written: false };
     const tmp = this.newTempPath();
     try {
       const fd = openSync(tmp, 'wx', 0o444);

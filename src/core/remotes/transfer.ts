@@ -210,7 +210,7 @@ export async function downloadObjects(
         const bytes: Buffer = data;
         const actual = store.oid(hashBytesSync(store.algo, bytes));
         if (actual !== oid) throw new CorruptObjectError(oid, source, actual);
-        store.addBytesSync(bytes, hexOf(oid), batch);
+        store.addBytesSync(bytes, hexOf(oid), batch, true); // `todo` holds only objects the cache lacks
         await batch.maybeFlush();
         summary.transferred++;
         summary.bytes += bytes.length;

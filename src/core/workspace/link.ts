@@ -7,7 +7,8 @@
  * Executable files are always reflinked or copied: a hard or symbolic link would share the cache
  * object's read-only, non-executable mode.
  */
-import { chmodSync, constants, copyFileSync, linkSync, symlinkSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, fchmodSync, fstatSync, linkSync, openSync, symlinkSync, writeFileSync, writeSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { copyFile, link, symlink, chmod, rename, rm, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
@@ -43,14 +44,21 @@ export class Linker {
     this.knownDirs.add(dir);
   }
 
-  /** Places object `oid` at `dest` (replacing any file there); returns the link mode used. */
-  async materialize(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<LinkMode> {
+  /**
+   * Places object `oid` at `dest` (replacing any file there). Returns the link mode used and, when it
+   * is known without another system call (a small copy), the stat of the placed file.
+   */
+  async materialize(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<{ mode: LinkMode; stat?: Stats }> {
     this.ensureParent(dest);
     if (size <= SMALL_OBJECT) {
-      const used = this.materializeSmallSync(oid, size, dest, exec);
+      const placed = this.materializeSmallSync(oid, size, dest, exec);
       onBytes?.(size);
-      return used;
+      return placed;
     }
+    return { mode: await this.materializeBig(oid, size, dest, exec, onBytes) };
+  }
+
+  private async materializeBig(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<LinkMode> {
     for (const mode of this.modes) {
       if (this.works.get(mode) === false) continue;
       if (exec && (mode === 'hardlink' || mode === 'symlink')) continue;
@@ -101,7 +109,7 @@ export class Linker {
    * cost more than the work. A file below REFLINK_MIN_SIZE is copied even where reflinks are preferred:
    * cloning a few KiB costs more than writing them, and the copy behaves the same (writable, independent).
    */
-  private materializeSmallSync(oid: string, size: number, dest: string, exec: boolean): LinkMode {
+  private materializeSmallSync(oid: string, size: number, dest: string, exec: boolean): { mode: LinkMode; stat?: Stats } {
     for (const mode of this.modes) {
       if (this.works.get(mode) === false) continue;
       if (exec && (mode === 'hardlink' || mode === 'symlink')) continue;
@@ -133,10 +141,9 @@ export class Linker {
         throw systemError(err, 'restoring', dest);
       }
       this.works.set(mode, true);
-      return mode;
+      return { mode };
     }
-    this.copySmallSync(oid, dest, exec ? 0o755 : 0o644);
-    return 'copy';
+    return { mode: 'copy', stat: this.copySmallSync(oid, dest, exec ? 0o755 : 0o644) };
   }
 
   private placeStagedSync(tmp: string, dest: string): void {
@@ -183,8 +190,11 @@ export class Linker {
     }
   }
 
-  /** Small files: read whole, hash, write, rename — synchronous, the fastest path for 100k tiny files. */
-  private copySmallSync(oid: string, dest: string, mode: number): void {
+  /**
+   * Small files: read whole, hash, write, rename — synchronous, the fastest path for 100k tiny files.
+   * Returns the written file's stat (a rename keeps inode, size and mtime), or undefined when unknown.
+   */
+  private copySmallSync(oid: string, dest: string, mode: number): Stats | undefined {
     let data: Buffer;
     try {
       data = readSmallFileSync(this.store.path(oid)); // valid until the next read: written below first
@@ -195,14 +205,23 @@ export class Linker {
     if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
     const tmp = this.stagingPath();
     try {
-      writeFileSync(tmp, data, { mode, flag: 'wx' });
-      if ((mode & 0o111) !== 0) chmodSync(tmp, mode); // the umask may have masked the exec bits
+      const fd = openSync(tmp, 'wx', mode);
+      let written: Stats;
+      try {
+        let off = 0;
+        while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+        if ((mode & 0o111) !== 0) fchmodSync(fd, mode); // the umask may have masked the exec bits
+        written = fstatSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, dest);
+      return written;
     } catch (err) {
       rmSync(tmp, { force: true });
       if ((err as NodeJS.ErrnoException).code === 'EXDEV') {
         writeFileSync(dest, data, { mode });
-        return;
+        return undefined;
       }
       throw systemError(err, 'restoring', dest);
     }
