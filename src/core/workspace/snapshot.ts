@@ -119,6 +119,7 @@ export async function hashWalkedFiles(
   }
   let stored = 0;
   if (todo.length === 0) return { fileInfos, hashed: 0, stored };
+  if (batch && todo.length >= 1024) store.expectManyChecks(todo.length);
   const ticker = new ProgressTicker(ctx.reporter, phase, todo.length, todo.reduce((n, [, st]) => n + st.size, 0));
   for (const [rel, st] of todo) {
     const abs = `${absDir}/${rel}`;
