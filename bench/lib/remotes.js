@@ -84,6 +84,12 @@ export async function benchRemotes(ctx, h) {
     if (statSync(join(clone, 'big.bin')).size !== ctx.o.bigMiB * 1048576 || countFiles(join(clone, 'images')) !== ctx.o.files) {
       throw new Error(`mlv pull (${kind}) did not restore the data`);
     }
+    // Like for like with rclone's copy back, which writes each file once: `mlv fetch` fills the cache only
+    // (pull then also writes the workspace copy). Reported beside the targets, not as one.
+    const fetchClone = join(ctx.tmp, `clone-fetch-${kind}`);
+    h.run('git', ['clone', '-q', repo, fetchClone], { env });
+    if (existsSync(local)) copyFileSync(local, join(fetchClone, '.mlv', 'config.local.yaml'));
+    r.fetch = h.timeOnce(ctx, fetchClone, ...h.mlv('fetch', '-q', '-r', name), `mlv fetch (${kind}) into a fresh clone's cache`, env);
     // Nothing is deleted until the whole part is done: on an ext4 mounted with `discard`, creating files
     // right after a mass delete nearby is several times slower, which would tax whichever tool ran next.
     r.rclonePush = h.timeOnce(ctx, repo, 'rclone', ['copy', repo, rcloneTarget, ...rcloneData, ...rcloneFlags], `rclone copy → ${kind}`, env);
@@ -146,6 +152,9 @@ export async function benchRemotes(ctx, h) {
       const ok = mine.seconds <= limit * theirs.seconds;
       targets.push({ name, ok, detail: `mlv ≤ ${limit} × rclone` });
       rows.push([name, fmtS(mine), fmtS(theirs), fmtRatio(ratio), ok ? 'PASS' : 'FAIL']);
+    }
+    if (r.fetch && r.rclonePull) {
+      rows.push([`fetch from ${kind} remote (cache only, no target)`, fmtS(r.fetch), fmtS(r.rclonePull), fmtRatio(r.rclonePull.seconds / r.fetch.seconds), '—']);
     }
   }
   out.rows = rows;
