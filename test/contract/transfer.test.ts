@@ -232,6 +232,16 @@ describe('downloadObjects', () => {
     expect(readdirSync(third.tmpDir)).toEqual([]);
   });
 
+  it('remembers the big objects it placed after checking them (pull then clones them without rehashing)', async () => {
+    const { oid } = await store.addBytes(Buffer.alloc(2 << 20, 4));
+    await uploadObjects(store, remote, [oid]);
+    expect(store.wasJustVerified(oid)).toBe(false); // added, not fetched
+    const other = new ObjectStore(join(base, `dest${n}`), 'xxh128');
+    await downloadObjects(other, remote, [oid], { sizeOf: () => 2 << 20 });
+    expect(other.wasJustVerified(oid)).toBe(true);
+    expect(new ObjectStore(other.root, 'xxh128').wasJustVerified(oid)).toBe(false); // only within this process's store
+  });
+
   it('fetches an object whose size hint is too small through the file path instead', async () => {
     const { oid } = await store.addBytes(Buffer.alloc(2 << 20, 9));
     await uploadObjects(store, remote, [oid]);

@@ -316,11 +316,24 @@ export class ObjectStore {
         return { oid, size, written: true };
       }
       await fsyncPath(tmp);
-      return { oid, size, written: await this.place(tmp, oid) };
+      const written = await this.place(tmp, oid);
+      if (written) this.justVerified.add(oid);
+      return { oid, size, written };
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw systemError(err, 'storing object', oid);
     }
+  }
+
+  /**
+   * Big objects this process has placed after checking their bytes (a fetch): `mlv pull`'s checkout then
+   * clones them without hashing them again — a clone made right after the download has no page cache,
+   * and rehashing it would read the whole object back from disk.
+   */
+  private readonly justVerified = new Set<string>();
+
+  wasJustVerified(oid: string): boolean {
+    return this.justVerified.has(oid);
   }
 
   /** Reads a (small) object whole and checks its hash. */
