@@ -46,7 +46,7 @@ describe.skipIf(skip !== undefined)('SSH remote (OpenSSH sshd)', () => {
     }),
     refusedPort: async () => openRemote('box', { url: url(server.dataDir, await freePort()), key_file: server.keyFile, timeout: 3 }),
     silentHost: async () => openRemote('box', { url: url(server.dataDir, silent!.port), key_file: server.keyFile, timeout: 2 }),
-  }));
+  }), { inMemory: true });
 });
 
 describe.skipIf(skip !== undefined)('SSH remote host key checking', () => {

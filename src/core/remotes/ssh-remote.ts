@@ -346,25 +346,43 @@ export class SshRemote implements KindedRemote {
 
   async put(key: string, localPath: string, opts: TransferOptions = {}): Promise<void> {
     throwIfAborted(opts.signal);
-    const { sftp } = await this.connect();
     let local: FileHandle;
     try {
       local = await openLocal(localPath, 'r');
     } catch (err) {
       throw systemError(err, 'reading', localPath);
     }
+    try {
+      const size = (await local.stat()).size;
+      await this.upload(key, size, opts, async (offset, length) => {
+        const buf = Buffer.allocUnsafe(length);
+        const { bytesRead } = await local.read(buf, 0, length, offset);
+        if (bytesRead !== length) throw new Error(`${localPath} changed size while uploading`);
+        return buf;
+      });
+    } finally {
+      await local.close();
+    }
+  }
+
+  async putBytes(key: string, data: Uint8Array, opts: TransferOptions = {}): Promise<void> {
+    throwIfAborted(opts.signal);
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    await this.upload(key, buf.length, opts, async (offset, length) => buf.subarray(offset, offset + length));
+  }
+
+  /** Writes `<root>/tmp/<unique>` from `chunkAt`, fsyncs it where the server can, and renames it into place. */
+  private async upload(key: string, size: number, opts: TransferOptions, chunkAt: (offset: number, length: number) => Promise<Buffer>): Promise<void> {
+    const { sftp } = await this.connect();
     const tmpDir = this.pathOf('tmp');
     const tmp = `${tmpDir}/${tempSuffix()}`;
     let handle: Buffer | undefined;
     try {
-      const size = (await local.stat()).size;
       await this.mkdirs(sftp, tmpDir);
       handle = await call<Buffer>((cb) => sftp.open(tmp, 'w', { mode: 0o444 }, cb));
       const h = handle;
       await pipelined(size, opts.signal, async (offset, length) => {
-        const buf = Buffer.allocUnsafe(length);
-        const { bytesRead } = await local.read(buf, 0, length, offset);
-        if (bytesRead !== length) throw new Error(`${localPath} changed size while uploading`);
+        const buf = await chunkAt(offset, length);
         await call<void>((cb) => sftp.write(h, buf, 0, length, offset, cb));
         opts.onBytes?.(length);
       });
@@ -380,8 +398,6 @@ export class SshRemote implements KindedRemote {
       await call<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
       if (opts.signal?.aborted) throw abortedError();
       throw this.sftpError(err, 'uploading', key);
-    } finally {
-      await local.close();
     }
   }
 
@@ -404,16 +420,47 @@ export class SshRemote implements KindedRemote {
   }
 
   async get(key: string, localPath: string, opts: TransferOptions = {}): Promise<void> {
+    let local: FileHandle | undefined;
+    try {
+      await this.download(key, opts, async () => {
+        local = await openLocal(localPath, 'w');
+        const out = local;
+        return (buf, offset, length) => out.write(buf, 0, length, offset).then(() => undefined);
+      });
+    } finally {
+      await local?.close();
+    }
+  }
+
+  async getBytes(key: string, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer | null> {
+    let whole: Buffer | null = null;
+    await this.download(key, opts, async (size) => {
+      if (size > maxBytes) return undefined;
+      const target = Buffer.allocUnsafe(size);
+      whole = target;
+      return async (buf, offset, length) => void buf.copy(target, offset, 0, length);
+    });
+    return whole;
+  }
+
+  /**
+   * Reads object `key` in pipelined chunks into the sink that `open` returns for its size (or nothing,
+   * leaving the object unread, when `open` returns undefined).
+   */
+  private async download(
+    key: string,
+    opts: TransferOptions,
+    open: (size: number) => Promise<((buf: Buffer, offset: number, length: number) => Promise<void>) | undefined>,
+  ): Promise<void> {
     throwIfAborted(opts.signal);
     const { sftp } = await this.connect();
     let handle: Buffer | undefined;
-    let local: FileHandle | undefined;
     try {
       handle = await call<Buffer>((cb) => sftp.open(this.pathOf(key), 'r', cb));
       const h = handle;
       const size = (await call<Stats>((cb) => sftp.fstat(h, cb))).size;
-      local = await openLocal(localPath, 'w');
-      const out = local;
+      const sink = await open(size);
+      if (!sink) return;
       await pipelined(size, opts.signal, async (offset, length) => {
         const buf = Buffer.allocUnsafe(length);
         let got = 0;
@@ -422,7 +469,7 @@ export class SshRemote implements KindedRemote {
           if (n === 0) throw new Error('the object shrank while downloading');
           got += n;
         }
-        await out.write(buf, 0, length, offset);
+        await sink(buf, offset, length);
         opts.onBytes?.(length);
       });
     } catch (err) {
@@ -430,7 +477,6 @@ export class SshRemote implements KindedRemote {
       throw this.sftpError(err, 'downloading', key);
     } finally {
       if (handle) await call<void>((cb) => sftp.close(handle!, cb)).catch(() => undefined);
-      await local?.close();
     }
   }
 
