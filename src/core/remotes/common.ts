@@ -4,6 +4,7 @@
  * small bounded-concurrency helper. No SDK is imported here — this file is loaded for every kind.
  */
 import { availableParallelism, homedir } from 'node:os';
+import { Transform } from 'node:stream';
 import { join } from 'node:path';
 import { MlvError } from '../errors.js';
 import type { RemoteStore } from './remote-store.js';
@@ -258,4 +259,14 @@ export function abortedError(): MlvError {
 /** Random suffix for temp names, so concurrent writers of the same object never share a temp file. */
 export function tempSuffix(): string {
   return `${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A pass-through stream that reports each chunk's size (for progress while piping transfers). */
+export function byteCounter(onBytes: ((n: number) => void) | undefined): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      onBytes?.(chunk.length);
+      done(null, chunk);
+    },
+  });
 }

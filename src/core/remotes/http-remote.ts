@@ -13,10 +13,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MlvError, systemError } from '../errors.js';
 import {
+  byteCounter,
   abortedError,
   booleanSetting,
   defaultJobsFor,
@@ -130,12 +131,7 @@ export class HttpRemote implements KindedRemote {
       req.on('error', (err) => reject(this.networkError(err, method, opts.key)));
       if (opts.bodyFile) {
         const { path, onBytes } = opts.bodyFile;
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            onBytes?.(chunk.length);
-            done(null, chunk);
-          },
-        });
+        const counter = byteCounter(onBytes);
         pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), counter, req).catch((err) => req.destroy(err));
       } else {
         req.end(opts.body);
@@ -310,12 +306,7 @@ export class HttpRemote implements KindedRemote {
     await this.ensureReady();
     const res = await this.request('GET', this.urlOf(key), { signal: opts.signal, key });
     if (res.status !== 200) throw this.statusError(res, 'downloading', key);
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        opts.onBytes?.(chunk.length);
-        done(null, chunk);
-      },
-    });
+    const counter = byteCounter(opts.onBytes);
     try {
       await pipeline(res.body as Readable, counter, createWriteStream(localPath), { signal: opts.signal });
     } catch (err) {

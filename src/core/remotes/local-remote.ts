@@ -6,9 +6,9 @@
 import { closeSync, constants, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  byteCounter,
   abortedError,
   defaultJobsFor,
   describeRemote,
@@ -425,12 +425,7 @@ async function copyStream(src: string, dest: string, opts: TransferOptions, mode
     opts.onBytes?.(data.length);
     return;
   }
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      opts.onBytes?.(chunk.length);
-      done(null, chunk);
-    },
-  });
+  const counter = byteCounter(opts.onBytes);
   await pipeline(
     createReadStream(src, { highWaterMark: COPY_CHUNK }),
     counter,

@@ -12,7 +12,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
@@ -26,6 +26,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { MlvError, systemError } from '../errors.js';
 import {
+  byteCounter,
   abortedError,
   booleanSetting,
   defaultJobsFor,
@@ -288,12 +289,7 @@ export class S3Remote implements KindedRemote {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
         abortSignal: opts.signal,
       });
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          opts.onBytes?.(chunk.length);
-          done(null, chunk);
-        },
-      });
+      const counter = byteCounter(opts.onBytes);
       await pipeline(res.Body as Readable, counter, createWriteStream(localPath), { signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw abortedError();
