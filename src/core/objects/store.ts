@@ -31,7 +31,8 @@ export interface AddResult {
 export class ObjectStore {
   private readonly knownDirs = new Set<string>();
   private tmpCounter = 0;
-  private reflinkWorks: boolean | undefined;
+  /** Whether reflink clones work from the workspace into this store (learnt on the first try). */
+  private readonly cloning: CloneSupport = {};
 
   constructor(
     readonly root: string,
@@ -213,15 +214,15 @@ export class ObjectStore {
   /**
    * Copies a (big) workspace file into the store, hashing in the same pass through a fixed buffer, and
    * fsyncs it before the rename. With `reflink`, the file is cloned (copy-on-write) when the file system
-   * supports it and the clone is hashed. Small files take the batched path (`addBytesSync`) instead.
+   * supports it, and hashed through `hashClone`. Small files take the batched path (`addBytesSync`).
    */
   async addFile(src: string, opts: { reflink?: boolean; onBytes?: (n: number) => void } = {}): Promise<AddResult> {
     const tmp = this.newTempPath();
     try {
       let hex: string;
       let n: number;
-      const before = opts.reflink ? await stat(src) : undefined;
-      if (before && (await this.tryReflink(src, tmp))) {
+      const before = opts.reflink ? await cloneFile(src, tmp, this.cloning) : undefined;
+      if (before) {
         ({ hex, size: n } = await hashClone(this.algo, src, before, tmp, opts.onBytes));
         await chmod(tmp, 0o444);
         await fsyncPath(tmp);
@@ -267,21 +268,6 @@ export class ObjectStore {
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw systemError(err, 'storing', src);
-    }
-  }
-
-  private async tryReflink(src: string, dest: string): Promise<boolean> {
-    if (this.reflinkWorks === false) return false;
-    try {
-      await copyFile(src, dest, constants.COPYFILE_FICLONE_FORCE);
-      this.reflinkWorks = true;
-      return true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'ENOENT' || code === 'EACCES') throw err;
-      await rm(dest, { force: true }).catch(() => undefined);
-      this.reflinkWorks = false;
-      return false;
     }
   }
 
@@ -498,6 +484,33 @@ export async function syncFileSystem(dir: string, files: string[]): Promise<void
   for (const f of files) {
     await fsyncPath(f);
   }
+}
+
+/** What a caller has learnt about cloning between two places: unknown, works, or does not. */
+export interface CloneSupport {
+  works?: boolean;
+}
+
+/**
+ * Clones `src` to `dest` (reflink: copy-on-write, no bytes written) and returns the stat of `src` taken
+ * just before, for `hashClone`. Returns undefined, leaving nothing at `dest`, when the file systems cannot
+ * clone (no reflinks, another file system); `support.works` then becomes false and later calls return at
+ * once. A missing source, missing permission or a full disk is thrown: copying would fail the same way.
+ */
+export async function cloneFile(src: string, dest: string, support: CloneSupport): Promise<Stats | undefined> {
+  if (support.works === false) return undefined;
+  const before = await stat(src);
+  try {
+    await copyFile(src, dest, constants.COPYFILE_FICLONE_FORCE);
+  } catch (err) {
+    await rm(dest, { force: true }).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'EDQUOT') throw err;
+    support.works = false;
+    return undefined;
+  }
+  support.works = true;
+  return before;
 }
 
 /**

@@ -3,8 +3,8 @@
  * Same layout as the cache. Writes go to `<root>/tmp/` first, are fsynced, then renamed into place, so a
  * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
  */
-import { closeSync, constants, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -25,7 +25,7 @@ import {
 import { CorruptObjectError, systemError } from '../errors.js';
 import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem } from '../objects/store.js';
+import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem, type CloneSupport } from '../objects/store.js';
 import { readWholeIfSmall } from '../objects/hash.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
@@ -36,7 +36,7 @@ export class LocalRemote implements KindedRemote {
   readonly kind = 'local' as const;
   readonly checksWhileCopying = true;
   /** Whether reflink clones work between this remote and the cache (learnt on the first big object). */
-  private readonly cloning: { works?: boolean } = {};
+  private readonly cloning: CloneSupport = {};
   readonly defaultJobs: number;
   private rootChecked: Promise<void> | undefined;
   private readonly knownDirs = new Set<string>();
@@ -351,8 +351,7 @@ async function exists(path: string): Promise<boolean> {
 /**
  * When the remote folder and the cache share a file system with reflinks (XFS, btrfs, APFS), a big object
  * is cloned instead of copied — no bytes written — and the clone is checked against its oid like a copy.
- * Returns false, leaving nothing at `dest`, when cloning is not possible here (then `cloning.works` is
- * false and later objects go straight to the copy).
+ * Returns false, leaving nothing at `dest`, for small objects and when cloning is not possible here.
  */
 async function cloneChecked(
   src: string,
@@ -360,21 +359,12 @@ async function cloneChecked(
   expect: NonNullable<TransferOptions['expect']>,
   mode: number,
   durable: boolean,
-  cloning: { works?: boolean },
+  cloning: CloneSupport,
   onBytes: (n: number) => void,
 ): Promise<boolean> {
-  const before = await stat(src);
-  if (before.size < REFLINK_MIN_SIZE) return false;
-  try {
-    await copyFile(src, dest, constants.COPYFILE_FICLONE_FORCE);
-  } catch (err) {
-    await rm(dest, { force: true }).catch(() => undefined);
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC') throw err;
-    cloning.works = false;
-    return false;
-  }
-  cloning.works = true;
+  if ((await stat(src)).size < REFLINK_MIN_SIZE) return false;
+  const before = await cloneFile(src, dest, cloning);
+  if (!before) return false;
   try {
     const { hex } = await hashClone(expect.algo, src, before, dest, onBytes);
     const actual = formatOid(expect.algo, hex);
@@ -392,7 +382,7 @@ async function cloneChecked(
  * Streams `src` to `dest` with a 1 MiB buffer, reporting bytes and honouring the abort signal; with
  * `durable`, fsyncs `dest` before returning so the rename that follows publishes whole bytes.
  */
-async function copyStream(src: string, dest: string, opts: TransferOptions, mode: number, durable: boolean, cloning: { works?: boolean }): Promise<void> {
+async function copyStream(src: string, dest: string, opts: TransferOptions, mode: number, durable: boolean, cloning: CloneSupport): Promise<void> {
   if (opts.expect) {
     // Hash while copying (one read of the source): a mismatch leaves no file behind.
     const { oid, algo, source } = opts.expect;

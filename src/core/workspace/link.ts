@@ -9,16 +9,17 @@
  */
 import { chmodSync, closeSync, constants, copyFileSync, fchmodSync, fstatSync, linkSync, openSync, symlinkSync, writeFileSync, writeSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { copyFile, link, symlink, chmod, rename, rm, mkdir, stat } from 'node:fs/promises';
+import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
 import { hashBytesSync, readSmallFileSync } from '../objects/hash.js';
-import { copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, type ObjectStore } from '../objects/store.js';
+import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, type CloneSupport, type ObjectStore } from '../objects/store.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
 
 export class Linker {
   private readonly works = new Map<LinkMode, boolean>();
+  private readonly cloning: CloneSupport = {};
   private counter = 0;
   private readonly knownDirs = new Set<string>();
 
@@ -78,8 +79,11 @@ export class Linker {
     const tmp = this.stagingPath();
     try {
       if (mode === 'reflink') {
-        const before = await stat(src);
-        await copyFile(src, tmp, constants.COPYFILE_FICLONE_FORCE);
+        const before = await cloneFile(src, tmp, this.cloning);
+        if (!before) {
+          this.works.set(mode, false);
+          return false;
+        }
         if (this.store.wasJustVerified(oid)) onBytes?.(size);
         else {
           const { hex } = await hashClone(this.store.algo, src, before, tmp, onBytes);
