@@ -3,7 +3,7 @@
  * read-only (0444), written atomically (temp file in the same store → durable → rename), verified by
  * rehashing. The local cache is one; remote adapters use the same key layout.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { execFile } from 'node:child_process';
@@ -195,13 +195,7 @@ export class ObjectStore {
     if (batch.pending.has(oid) || (!knownAbsent && this.hasHexSync(oid, hex))) return { oid, size: data.byteLength, written: false };
     const tmp = this.newTempPath();
     try {
-      const fd = openSync(tmp, 'wx', 0o444);
-      try {
-        let off = 0;
-        while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
-      } finally {
-        closeSync(fd);
-      }
+      writeNewFileSync(tmp, data, 0o444);
     } catch (err) {
       rmSync(tmp, { force: true });
       throw systemError(err, 'writing object', oid);
@@ -458,6 +452,24 @@ export class StoreBatch {
     const temps = [...this.pending.values()];
     this.pending.clear();
     await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
+  }
+}
+
+/**
+ * Writes `data` to a new file (never an existing one: `wx`) with synchronous calls, for loops over many
+ * small files. `durable` fsyncs it (else a batch's file-system sync does it later); `exactMode` sets
+ * `mode` past the umask; `stat` returns the written file's stat (a later rename keeps inode, size, mtime).
+ */
+export function writeNewFileSync(path: string, data: Uint8Array, mode: number, opts: { durable?: boolean; exactMode?: boolean; stat?: boolean } = {}): Stats | undefined {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    let off = 0;
+    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+    if (opts.exactMode) fchmodSync(fd, mode);
+    if (opts.durable) fsyncSync(fd);
+    return opts.stat ? fstatSync(fd) : undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

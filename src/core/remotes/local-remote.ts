@@ -3,8 +3,8 @@
  * Same layout as the cache. Writes go to `<root>/tmp/` first, are fsynced, then renamed into place, so a
  * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
  */
-import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmod, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -25,7 +25,7 @@ import {
 import { CorruptObjectError, systemError } from '../errors.js';
 import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem, type CloneSupport } from '../objects/store.js';
+import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem, writeNewFileSync, type CloneSupport } from '../objects/store.js';
 import { readWholeIfSmall } from '../objects/hash.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
@@ -112,12 +112,6 @@ export class LocalRemote implements KindedRemote {
     });
   }
 
-  private async ensureDir(dir: string): Promise<void> {
-    if (this.knownDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
-    this.knownDirs.add(dir);
-  }
-
   private ensureDirSync(dir: string): void {
     if (this.knownDirs.has(dir)) return;
     mkdirSync(dir, { recursive: true });
@@ -170,7 +164,7 @@ export class LocalRemote implements KindedRemote {
         throwIfAborted(opts.signal);
         const tmp = join(tmpDir, tempSuffix());
         try {
-          await this.ensureDir(tmpDir);
+          this.ensureDirSync(tmpDir);
           await copyStream(localPath, tmp, opts, 0o444, false, this.cloning);
         } catch (err) {
           await rm(tmp, { force: true }).catch(() => undefined);
@@ -222,9 +216,9 @@ export class LocalRemote implements KindedRemote {
     const tmpDir = join(this.root, 'tmp');
     const tmp = join(tmpDir, tempSuffix());
     try {
-      await this.ensureDir(tmpDir);
+      this.ensureDirSync(tmpDir);
       await copyStream(localPath, tmp, opts, 0o444, true, this.cloning);
-      await this.ensureDir(dirname(dest));
+      this.ensureDirSync(dirname(dest));
       throwIfAborted(opts.signal);
       await rename(tmp, dest);
     } catch (err) {
@@ -260,7 +254,7 @@ export class LocalRemote implements KindedRemote {
     const dest = this.pathOf(key);
     try {
       this.ensureDirSync(tmpDir);
-      writeNewFileSync(tmp, data, 0o444, true);
+      writeNewFileSync(tmp, data, 0o444, { durable: true });
       this.ensureDirSync(dirname(dest));
       renameSync(tmp, dest);
     } catch (err) {
@@ -325,18 +319,6 @@ export class LocalRemote implements KindedRemote {
   }
 
   async close(): Promise<void> {}
-}
-
-/** Writes `data` to a new file (never an existing one); without `durable`, a batch's flush syncs it later. */
-function writeNewFileSync(path: string, data: Uint8Array, mode: number, durable = false): void {
-  const fd = openSync(path, 'wx', mode);
-  try {
-    let off = 0;
-    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

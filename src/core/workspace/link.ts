@@ -7,13 +7,13 @@
  * Executable files are always reflinked or copied: a hard or symbolic link would share the cache
  * object's read-only, non-executable mode.
  */
-import { chmodSync, closeSync, constants, copyFileSync, fchmodSync, fstatSync, linkSync, openSync, symlinkSync, writeFileSync, writeSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, linkSync, symlinkSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
 import { hashBytesSync, readSmallFileSync } from '../objects/hash.js';
-import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, type CloneSupport, type ObjectStore } from '../objects/store.js';
+import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, writeNewFileSync, type CloneSupport, type ObjectStore } from '../objects/store.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
 
@@ -212,16 +212,8 @@ export class Linker {
     if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
     const tmp = this.stagingPath();
     try {
-      const fd = openSync(tmp, 'wx', mode);
-      let written: Stats;
-      try {
-        let off = 0;
-        while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
-        if ((mode & 0o111) !== 0) fchmodSync(fd, mode); // the umask may have masked the exec bits
-        written = fstatSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      // (exactMode: the umask may have masked the exec bits)
+      const written = writeNewFileSync(tmp, data, mode, { exactMode: (mode & 0o111) !== 0, stat: true });
       renameSync(tmp, dest);
       return written;
     } catch (err) {
