@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { MlvError } from '../../src/core/errors.js';
 import { ObjectStore } from '../../src/core/objects/store.js';
 import { serializeTree, type TreeEntry } from '../../src/core/objects/tree.js';

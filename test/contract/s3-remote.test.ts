@@ -2,7 +2,7 @@
  * Contract: the S3 remote against s3rver (an S3-compatible server from npm) on 127.0.0.1, started here.
  * The big-object case is above the multipart threshold, so multipart upload and abort are exercised.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { openRemote } from '../../src/core/remotes/open-remote.js';
 import { S3_PART_SIZE } from '../../src/core/remotes/s3-remote.js';

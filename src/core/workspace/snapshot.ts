@@ -102,10 +102,11 @@ export async function hashWalkedFiles(
     if (hex) fileInfos.set(rel, { hex, size: st.size, exec: isExec(st) });
     else todo.push([rel, st]);
   }
+  let trees: Omit<TreeSnapshot, 'fileInfos' | 'dirs'> | undefined;
   if (batch && todo.length === 0 && index.hasCompleteClaims()) {
     // Nothing to hash: when the folder's tree is one the cache is known to hold whole (a re-add of an
     // unchanged folder), there is nothing to store either — skip checking 100k objects one by one.
-    const trees = buildTrees(store.algo, fileInfos, walk.dirs);
+    trees = buildTrees(store.algo, fileInfos, walk.dirs);
     if (index.isComplete(trees.hex)) return { fileInfos, hashed: 0, stored: 0, trees };
   }
   if (batch && fileInfos.size > 0) {
@@ -118,7 +119,7 @@ export async function hashWalkedFiles(
     }
   }
   let stored = 0;
-  if (todo.length === 0) return { fileInfos, hashed: 0, stored };
+  if (todo.length === 0) return { fileInfos, hashed: 0, stored, trees }; // (trees, when built above, still hold)
   if (batch && todo.length >= 1024) store.expectManyChecks(todo.length);
   const ticker = new ProgressTicker(ctx.reporter, phase, todo.length, todo.reduce((n, [, st]) => n + st.size, 0));
   for (const [rel, st] of todo) {
