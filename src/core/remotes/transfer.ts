@@ -110,37 +110,35 @@ export async function uploadObjects(
   const deferred = remote.deferredPuts?.();
   await warmHasher(store.algo);
   const sendBytes = deferred?.putBytes?.bind(deferred) ?? remote.putBytes?.bind(remote);
+  const put = deferred ? deferred.put : remote.put.bind(remote);
   const uploadOne = async (oid: string) => {
     const path = store.path(oid);
-    if (sendBytes) {
-      // Small objects: one read, checked in memory, and those very bytes are sent.
-      const data = readSmallObject(path);
-      if (data === undefined) throw missingForPush(oid);
-      if (data !== null) {
-        const actual = store.oid(hashBytesSync(store.algo, data));
-        if (actual !== oid) throw new CorruptObjectError(oid, 'the cache', actual);
-        await runner.retrying(oid, (onBytes, signal) => sendBytes(objectKey(oid), data, { onBytes, signal }));
-        summary.transferred++;
-        summary.bytes += data.length;
-        return;
-      }
-    }
-    const put = deferred ? deferred.put : remote.put.bind(remote);
-    if (remote.checksWhileCopying) {
+    const key = objectKey(oid);
+    // Small objects: read once, checked in memory, and those very bytes are sent.
+    const data = sendBytes ? readSmallObject(path) : null;
+    if (data === undefined) throw missingForPush(oid);
+    let size: number;
+    let send: (onBytes: (n: number) => void, signal?: AbortSignal) => Promise<void>;
+    if (data !== null) {
+      const actual = store.oid(hashBytesSync(store.algo, data));
+      if (actual !== oid) throw new CorruptObjectError(oid, 'the cache', actual);
+      size = data.length;
+      send = (onBytes, signal) => sendBytes!(key, data, { onBytes, signal });
+    } else if (remote.checksWhileCopying) {
       // The adapter hashes the object in the pass that copies it: one read instead of two.
-      const size = sizeOfCacheFile(path);
-      if (size === undefined) throw missingForPush(oid);
+      const known = sizeOfCacheFile(path);
+      if (known === undefined) throw missingForPush(oid);
+      size = known;
       const expect = { oid, algo: store.algo, source: 'the cache' };
-      await runner.retrying(oid, (onBytes, signal) => put(objectKey(oid), path, { onBytes, signal, expect }));
-      summary.transferred++;
-      summary.bytes += size;
-      return;
+      send = (onBytes, signal) => put(key, path, { onBytes, signal, expect });
+    } else {
+      const measured = await store.measure(oid); // verifies the local copy and gives its size in one read
+      if (measured === undefined) throw missingForPush(oid);
+      if (measured.actual !== oid) throw new CorruptObjectError(oid, 'the cache', measured.actual);
+      size = measured.size;
+      send = (onBytes, signal) => put(key, path, { onBytes, signal });
     }
-    const measured = await store.measure(oid); // verifies the local copy and gives its size in one read
-    if (measured === undefined) throw missingForPush(oid);
-    if (measured.actual !== oid) throw new CorruptObjectError(oid, 'the cache', measured.actual);
-    const size = measured.size;
-    await runner.retrying(oid, (onBytes, signal) => put(objectKey(oid), path, { onBytes, signal }));
+    await runner.retrying(oid, send);
     summary.transferred++;
     summary.bytes += size;
   };
