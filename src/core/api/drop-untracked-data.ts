@@ -10,7 +10,7 @@ import { silentReporter, type Reporter } from '../events.js';
 import { gitTrackedPaths } from '../git/git-cli.js';
 import { HistoryReader } from '../git/history.js';
 import { hexOf } from '../objects/oid.js';
-import { listArtifacts } from '../workspace/artifacts.js';
+import { inSubpath, listArtifacts } from '../workspace/artifacts.js';
 import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { snapshotDir, snapshotFile, type SnapshotContext } from '../workspace/snapshot.js';
@@ -40,7 +40,7 @@ export async function dropUntrackedData(repo: Repo, previousCommit: string, opts
     const ctx: SnapshotContext = { repo, index, reporter: opts.reporter ?? silentReporter };
     try {
       for (const a of candidates) {
-        if ([...gitOwned].some((p) => p === a.dataRel || p.startsWith(a.dataRel + '/'))) continue;
+        if ([...gitOwned].some((p) => inSubpath(p, a.dataRel))) continue;
         if (await unchangedAndCached(ctx, a.dataRel, a.pointer.kind, a.pointer.oid, a.pointer.exec === true)) {
           rmSync(`${repo.root}/${a.dataRel}`, { recursive: true, force: true });
           index.forgetUnder(a.dataRel);

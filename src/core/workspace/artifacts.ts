@@ -73,6 +73,11 @@ export function dropPointersInsideFolders(artifacts: Artifact[]): Artifact[] {
   return artifacts.filter((a) => !dirs.some((d) => a.pointerRel.startsWith(d)));
 }
 
+/** Whether `rel` is `subpath` itself or lies below it (any path, when `subpath` is undefined). */
+export function inSubpath(rel: string, subpath: string | undefined): boolean {
+  return subpath === undefined || rel === subpath || rel.startsWith(subpath + '/');
+}
+
 /** The artifact whose data contains `rel` (its own path or a path inside its folder). */
 export function artifactContaining(artifacts: Artifact[], rel: string): Artifact | undefined {
   return artifacts.find((a) => a.dataRel === rel || (a.pointer.kind === 'dir' && rel.startsWith(a.dataRel + '/')));

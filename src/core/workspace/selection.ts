@@ -4,7 +4,7 @@
  */
 import { MlvError } from '../errors.js';
 import { hexOf } from '../objects/oid.js';
-import { resolveSelections, type Selection } from './artifacts.js';
+import { inSubpath, resolveSelections, type Selection } from './artifacts.js';
 import { hasHistoryScope, type HistoryScope } from '../git/history-scope.js';
 import type { Repo } from './repo.js';
 import { readTreeFlat } from './snapshot.js';
@@ -20,9 +20,6 @@ export interface NeededObjects {
   unlisted: Selection[];
 }
 
-export function inSubpath(rel: string, subpath: string | undefined): boolean {
-  return subpath === undefined || rel === subpath || rel.startsWith(subpath + '/');
-}
 
 /** The objects the selections need, as far as the local cache's trees can tell. */
 export async function neededObjects(repo: Repo, selections: Selection[]): Promise<NeededObjects> {

@@ -8,6 +8,7 @@ import { MlvError } from '../errors.js';
 import { hexLength } from '../objects/oid.js';
 import type { ObjectStore } from '../objects/store.js';
 import { compareNames, parseTree, type TreeEntry } from '../objects/tree.js';
+import { inSubpath } from './artifacts.js';
 
 export interface FileRef {
   path: string;
@@ -82,11 +83,7 @@ function join(prefix: string, name: string): string {
 
 /** Whether the walk must look at `path` to report changes at or below `under`. */
 function relevant(path: string, under: string | undefined): boolean {
-  return under === undefined || path === under || path.startsWith(under + '/') || under.startsWith(path + '/');
-}
-
-function inside(path: string, under: string | undefined): boolean {
-  return under === undefined || path === under || path.startsWith(under + '/');
+  return inSubpath(path, under) || under!.startsWith(path + '/');
 }
 
 /**
@@ -97,10 +94,10 @@ export async function diffTrees(reader: TreeReader, before: string | undefined, 
   const changes: FileChanges = { added: [], deleted: [], modified: [], renamed: [] };
   const addAll = async (e: TreeEntry, path: string, list: FileRef[]) => {
     if (e.type === 'f') {
-      if (inside(path, under)) list.push({ path, hex: e.hex, size: e.size, exec: e.mode === 755 });
+      if (inSubpath(path, under)) list.push({ path, hex: e.hex, size: e.size, exec: e.mode === 755 });
       return;
     }
-    for (const f of await reader.listFiles(e.hex, path)) if (inside(f.path, under)) list.push(f);
+    for (const f of await reader.listFiles(e.hex, path)) if (inSubpath(f.path, under)) list.push(f);
   };
   const walk = async (a: TreeEntry[], b: TreeEntry[], prefix: string): Promise<void> => {
     let i = 0;
@@ -123,7 +120,7 @@ export async function diffTrees(reader: TreeReader, before: string | undefined, 
       else if (x!.type === 'd' && y!.type === 'd') {
         if (x!.hex !== y!.hex) await walk(await reader.read(x!.hex), await reader.read(y!.hex), path);
       } else if (x!.type === 'f' && y!.type === 'f') {
-        if ((x!.hex !== y!.hex || x!.mode !== y!.mode) && inside(path, under)) {
+        if ((x!.hex !== y!.hex || x!.mode !== y!.mode) && inSubpath(path, under)) {
           changes.modified.push({
             path,
             before: { path, hex: x!.hex, size: x!.size, exec: x!.mode === 755 },
