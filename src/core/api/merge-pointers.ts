@@ -11,7 +11,7 @@
 import { MlvError } from '../errors.js';
 import { hexOf } from '../objects/oid.js';
 import { parsePointer, serializePointer, type Pointer } from '../objects/pointer.js';
-import { serializeTree, type TreeEntry } from '../objects/tree.js';
+import { serializeTree, treeTotals, type TreeEntry } from '../objects/tree.js';
 import { hashBytes } from '../objects/hash.js';
 import { dataRelFor } from '../workspace/artifacts.js';
 import type { Repo } from '../workspace/repo.js';
@@ -154,16 +154,8 @@ class TreeMerger {
     }
     const bytes = serializeTree(out);
     const hex = await hashBytes(this.repo.store.algo, bytes);
-    if (!this.repo.store.hasSync(this.repo.store.oid(hex))) {
-      if ((await this.repo.store.addBytes(bytes, hex)).written) this.written++;
-    }
-    let size = 0;
-    let files = 0;
-    for (const e of out) {
-      size += e.size;
-      files += e.type === 'f' ? 1 : e.files;
-    }
-    return { hex, size, files };
+    if ((await this.repo.store.addBytes(bytes, hex)).written) this.written++;
+    return { hex, ...treeTotals(out) };
   }
 
   /** Lists the conflicting files (a whole folder on one side lists its files). */

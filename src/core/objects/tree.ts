@@ -63,6 +63,17 @@ export function compareNames(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Total bytes and files under a folder whose entries are `entries` (what its parent's entry records). */
+export function treeTotals(entries: TreeEntry[]): { size: number; files: number } {
+  let size = 0;
+  let files = 0;
+  for (const e of entries) {
+    size += e.size;
+    files += e.type === 'f' ? 1 : e.files;
+  }
+  return { size, files };
+}
+
 export function serializeTree(entries: TreeEntry[]): Buffer {
   const sorted = [...entries].sort((x, y) => compareNames(x.name, y.name));
   const lines = [TREE_HEADER];

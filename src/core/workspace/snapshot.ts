@@ -10,7 +10,7 @@ import { ProgressTicker, type Reporter } from '../events.js';
 import { hashBytesSync, hashFile, readSmallFileSync, warmHasher } from '../objects/hash.js';
 import { hexLength, hexOf } from '../objects/oid.js';
 import { SMALL_OBJECT, type StoreBatch } from '../objects/store.js';
-import { parseTree, serializeTree, type TreeEntry } from '../objects/tree.js';
+import { parseTree, serializeTree, treeTotals, type TreeEntry } from '../objects/tree.js';
 import type { Repo } from './repo.js';
 import type { StatIndex } from './stat-index.js';
 import { walkDir, type FileStat, type WalkResult } from './walk.js';
@@ -210,13 +210,7 @@ export function buildTrees(algo: Repo['store']['algo'], fileInfos: Map<string, F
     const bytes = serializeTree(entries);
     const hex = hashBytesSync(algo, bytes);
     trees.set(hex, bytes);
-    let size = 0;
-    let files = 0;
-    for (const e of entries) {
-      size += e.size;
-      files += e.type === 'f' ? 1 : e.files;
-    }
-    return { hex, size, files };
+    return { hex, ...treeTotals(entries) };
   };
   for (const dir of ordered) {
     const t = finish(dir);
