@@ -63,6 +63,18 @@ function expectFiles(dir: string, files: Record<string, string>, absent: string[
   for (const rel of absent) expect(exists(dir, rel), rel).toBe(false);
 }
 
+
+/** Commits `side` changes on a new branch `side` and `main` changes on main (each with `mlv commit`). */
+function diverge(dir: string, side: Record<string, string>, main: Record<string, string>): void {
+  git(dir, 'switch', '-q', '-c', 'side');
+  writeFiles(dir, side);
+  ok(dir, 'commit');
+  git(dir, 'commit', '-qam', 'side');
+  gitOk(dir, 'switch', '-q', 'main');
+  writeFiles(dir, main);
+  ok(dir, 'commit');
+  git(dir, 'commit', '-qam', 'main');
+}
 describe('mlv install: hooks', () => {
   it('git checkout of a tag (detached HEAD) and git switch back restore the data with no mlv command', async () => {
     const dir = await project();
@@ -80,14 +92,7 @@ describe('mlv install: hooks', () => {
 
   it('git merge: different files of one folder merge into a new tree that post-merge checks out', async () => {
     const dir = await project();
-    git(dir, 'switch', '-q', '-c', 'side');
-    writeFiles(dir, { 'imgs/b.txt': 'b from side' });
-    ok(dir, 'commit');
-    git(dir, 'commit', '-qam', 'side: b');
-    gitOk(dir, 'switch', '-q', 'main');
-    writeFiles(dir, { 'imgs/sub/c.txt': 'c from main' });
-    ok(dir, 'commit');
-    git(dir, 'commit', '-qam', 'main: c');
+    diverge(dir, { 'imgs/b.txt': 'b from side' }, { 'imgs/sub/c.txt': 'c from main' });
     const r = gitRun(dir, 'merge', '--no-edit', 'side');
     expect(r.code, r.out).toBe(0);
     expect(git(dir, 'status', '--porcelain')).toBe('');
@@ -102,14 +107,7 @@ describe('mlv install: hooks', () => {
 
   it('git merge: the same file changed on both sides conflicts and lists the files', async () => {
     const dir = await project();
-    git(dir, 'switch', '-q', '-c', 'side');
-    writeFiles(dir, { 'imgs/a.txt': 'a side', 'imgs/sub/c.txt': 'c side', 'imgs/b.txt': 'b side' });
-    ok(dir, 'commit');
-    git(dir, 'commit', '-qam', 'side');
-    gitOk(dir, 'switch', '-q', 'main');
-    writeFiles(dir, { 'imgs/a.txt': 'a main', 'imgs/sub/c.txt': 'c main', 'imgs/new.txt': 'new main' });
-    ok(dir, 'commit');
-    git(dir, 'commit', '-qam', 'main');
+    diverge(dir, { 'imgs/a.txt': 'a side', 'imgs/sub/c.txt': 'c side', 'imgs/b.txt': 'b side' }, { 'imgs/a.txt': 'a main', 'imgs/sub/c.txt': 'c main', 'imgs/new.txt': 'new main' });
     const r = gitRun(dir, 'merge', '--no-edit', 'side');
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('CONFLICT');
@@ -123,14 +121,7 @@ describe('mlv install: hooks', () => {
 
   it('file pointers changed on both sides conflict', async () => {
     const dir = await project();
-    git(dir, 'switch', '-q', '-c', 'side');
-    writeFiles(dir, { 'model.bin': 'side model' });
-    ok(dir, 'commit');
-    git(dir, 'commit', '-qam', 'side');
-    gitOk(dir, 'switch', '-q', 'main');
-    writeFiles(dir, { 'model.bin': 'main model' });
-    ok(dir, 'commit');
-    git(dir, 'commit', '-qam', 'main');
+    diverge(dir, { 'model.bin': 'side model' }, { 'model.bin': 'main model' });
     const r = gitRun(dir, 'merge', '--no-edit', 'side');
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('merge conflict in model.bin.mlv: both sides changed the file');
