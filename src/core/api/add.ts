@@ -15,7 +15,7 @@ import { withLock } from '../workspace/lock.js';
 import { recordArtifacts, type RecordItem, type RecordResult } from '../workspace/record.js';
 import type { Repo } from '../workspace/repo.js';
 import { walkTrackedDir } from '../workspace/snapshot.js';
-import { cacheLinkTarget, isSymlink } from '../workspace/walk.js';
+import { cacheLinkTarget, existsOrLink } from '../workspace/walk.js';
 import { StatIndex } from '../workspace/stat-index.js';
 
 export interface AddOptions {
@@ -69,7 +69,7 @@ async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: bo
     // The name must also be a valid pointer `path` (no backslash), or the pointer written would be unreadable.
     const problem = nameProblem(name) ?? (pointerPathProblem(name) ? 'the name contains a backslash' : undefined);
     if (problem) throw new MlvError('BAD_FILE_NAME', `${JSON.stringify(rel)} cannot be stored: ${problem}`, { hint: 'rename it first' });
-    if (!existsSync(`${repo.root}/${rel}`) && !isSymlink(`${repo.root}/${rel}`)) {
+    if (!existsOrLink(`${repo.root}/${rel}`)) {
       throw new MlvError('TARGET_MISSING', `${rel} does not exist`, { exitCode: 2 });
     }
   }

@@ -6,7 +6,6 @@
  * `force` is the explicit way to discard them. Copies are verified against their oid while copying.
  */
 import { lstatSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
-import type { Stats } from 'node:fs';
 import { MlvError } from '../errors.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { warmHasher } from '../objects/hash.js';
@@ -17,7 +16,7 @@ import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { readTreeFlat, workspaceFileHex, type FileInfo } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget, walkDir, type FileStat, type WalkResult } from '../workspace/walk.js';
+import { cacheLinkTarget, lstatOrUndefined, walkDir, type FileStat, type WalkResult } from '../workspace/walk.js';
 
 export interface CheckoutOptions {
   force?: boolean;
@@ -249,13 +248,6 @@ function narrowWalk(walk: WalkResult, subpath: string): void {
   walk.dirs = walk.dirs.filter((d) => inSubpath(d, subpath) || subpath.startsWith(d + '/'));
 }
 
-function lstatOrUndefined(abs: string): Stats | undefined {
-  try {
-    return lstatSync(abs);
-  } catch {
-    return undefined;
-  }
-}
 
 function depth(p: string): number {
   return p.split('/').length;

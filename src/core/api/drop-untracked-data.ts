@@ -15,7 +15,7 @@ import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { snapshotDir, snapshotFile, type SnapshotContext } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget } from '../workspace/walk.js';
+import { cacheLinkTarget, existsOrLink } from '../workspace/walk.js';
 import { treeComplete } from './status.js';
 
 export interface DropResult {
@@ -72,14 +72,5 @@ async function unchangedAndCached(ctx: SnapshotContext, dataRel: string, kind: '
     return repo.store.oid(snap.hex) === oid && (await treeComplete(ctx, snap.hex));
   } catch {
     return false; // e.g. it gained a symbolic link: not what the pointer recorded
-  }
-}
-
-function existsOrLink(abs: string): boolean {
-  try {
-    lstatSync(abs);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -16,7 +16,8 @@
  * Drivers: `*.mlv diff=mlv merge=mlv` in `.gitattributes`; `diff.mlv.command` and `merge.mlv.driver` in
  * the repository's Git config (`git config --local`, shared by all worktrees).
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsOrLink } from '../workspace/walk.js';
 import { join, resolve } from 'node:path';
 import { MlvError } from '../errors.js';
 import { runGit } from '../git/git-cli.js';
@@ -81,7 +82,7 @@ export async function install(repo: Repo, opts: InstallOptions): Promise<Install
   // be overwritten by chaining, so refuse and say which.
   for (const hook of MLV_HOOKS) {
     const path = join(dir, hook);
-    if (exists(path) && !isMlvHook(path) && exists(path + CHAINED_SUFFIX)) {
+    if (existsOrLink(path) && !isMlvHook(path) && existsOrLink(path + CHAINED_SUFFIX)) {
       throw new MlvError('HOOK_CONFLICT', `both ${path} and ${path}${CHAINED_SUFFIX} exist and neither is mlv's`, {
         hint: `merge or remove one of them by hand, then run \`mlv install\` again`,
       });
@@ -91,7 +92,7 @@ export async function install(repo: Repo, opts: InstallOptions): Promise<Install
   for (const hook of MLV_HOOKS) {
     const path = join(dir, hook);
     let action: HookChange['action'] = 'installed';
-    if (exists(path)) {
+    if (existsOrLink(path)) {
       if (isMlvHook(path)) action = 'updated';
       else {
         renameSync(path, path + CHAINED_SUFFIX);
@@ -116,14 +117,6 @@ export async function install(repo: Repo, opts: InstallOptions): Promise<Install
   return result;
 }
 
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isMlvHook(path: string): boolean {
   try {
@@ -134,9 +127,9 @@ function isMlvHook(path: string): boolean {
 }
 
 function uninstallHook(path: string): HookChange['action'] {
-  if (!exists(path) || !isMlvHook(path)) return 'absent';
+  if (!existsOrLink(path) || !isMlvHook(path)) return 'absent';
   unlinkSync(path);
-  if (exists(path + CHAINED_SUFFIX)) {
+  if (existsOrLink(path + CHAINED_SUFFIX)) {
     renameSync(path + CHAINED_SUFFIX, path);
     return 'restored';
   }

@@ -3,7 +3,7 @@
  * modified, deleted) and whether the cache holds its content; for folders, which files inside were
  * added, modified or deleted. Read-only: it never takes the lock (it may refresh the stat index).
  */
-import { existsSync, lstatSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { MlvError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
 import { hexOf } from '../objects/oid.js';
@@ -11,7 +11,7 @@ import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
 import type { Repo } from '../workspace/repo.js';
 import { readTreeFlat, snapshotDir, snapshotFile, type FileInfo, type SnapshotContext } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget, isSymlink } from '../workspace/walk.js';
+import { cacheLinkTarget, existsOrLink } from '../workspace/walk.js';
 
 const UNSTORABLE = new Set(['SYMLINK_IN_FOLDER', 'BAD_FILE_NAME', 'SPECIAL_FILE_IN_FOLDER']);
 
@@ -62,7 +62,7 @@ async function artifactStatus(ctx: SnapshotContext, a: Artifact): Promise<Status
   const store = repo.store;
   const base = { path: a.dataRel, pointer: a.pointerRel, kind: a.pointer.kind };
   const abs = `${repo.root}/${a.dataRel}`;
-  const exists = existsSync(abs) || isSymlink(abs);
+  const exists = existsOrLink(abs);
   if (a.pointer.kind === 'file') {
     const inCache = store.hasSync(a.pointer.oid);
     if (!exists) return { ...base, state: 'deleted', inCache };

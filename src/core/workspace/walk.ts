@@ -164,11 +164,16 @@ export function cacheLinkTarget(abs: string, cacheObjectsDir: string): { hex: st
   }
 }
 
-/** Whether `abs` is a symbolic link (false when it does not exist). */
-export function isSymlink(abs: string): boolean {
+/** The lstat of `abs`, or undefined when nothing is there (a dangling symbolic link counts as there). */
+export function lstatOrUndefined(abs: string): Stats | undefined {
   try {
-    return lstatSync(abs).isSymbolicLink();
+    return lstatSync(abs);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether anything is at `abs`, a dangling symbolic link included (`existsSync` follows links). */
+export function existsOrLink(abs: string): boolean {
+  return lstatOrUndefined(abs) !== undefined;
 }
