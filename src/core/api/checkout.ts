@@ -295,7 +295,7 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
       }
       throw err;
     }
-    const after = placed.stat ?? lstatSync(abs);
+    const after = placed ?? lstatSync(abs);
     if (after.isFile()) index.record(r.rel, after, r.hex);
     result.restored++;
     result.bytes += r.size;

@@ -46,28 +46,23 @@ export class Linker {
   }
 
   /**
-   * Places object `oid` at `dest` (replacing any file there). Returns the link mode used and, when it
-   * is known without another system call (a small copy), the stat of the placed file.
+   * Places object `oid` at `dest` (replacing any file there). Returns the stat of the placed file when it
+   * is known without another system call (a small copy).
    */
-  async materialize(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<{ mode: LinkMode; stat?: Stats }> {
+  async materialize(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<Stats | undefined> {
     this.ensureParent(dest);
     if (size <= SMALL_OBJECT) {
       const placed = this.materializeSmallSync(oid, size, dest, exec);
       onBytes?.(size);
       return placed;
     }
-    return { mode: await this.materializeBig(oid, size, dest, exec, onBytes) };
-  }
-
-  private async materializeBig(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<LinkMode> {
     for (const mode of this.modes) {
       if (this.works.get(mode) === false) continue;
       if (exec && (mode === 'hardlink' || mode === 'symlink')) continue;
-      const ok = await this.tryMode(mode, oid, size, dest, exec, onBytes);
-      if (ok) return mode;
+      if (await this.tryMode(mode, oid, size, dest, exec, onBytes)) return undefined;
     }
     await this.copy(oid, size, dest, exec, onBytes);
-    return 'copy';
+    return undefined;
   }
 
   private async tryMode(mode: LinkMode, oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<boolean> {
@@ -116,7 +111,7 @@ export class Linker {
    * cost more than the work. A file below REFLINK_MIN_SIZE is copied even where reflinks are preferred:
    * cloning a few KiB costs more than writing them, and the copy behaves the same (writable, independent).
    */
-  private materializeSmallSync(oid: string, size: number, dest: string, exec: boolean): { mode: LinkMode; stat?: Stats } {
+  private materializeSmallSync(oid: string, size: number, dest: string, exec: boolean): Stats | undefined {
     for (const mode of this.modes) {
       if (this.works.get(mode) === false) continue;
       if (exec && (mode === 'hardlink' || mode === 'symlink')) continue;
@@ -148,9 +143,9 @@ export class Linker {
         throw systemError(err, 'restoring', dest);
       }
       this.works.set(mode, true);
-      return { mode };
+      return undefined;
     }
-    return { mode: 'copy', stat: this.copySmallSync(oid, dest, exec ? 0o755 : 0o644) };
+    return this.copySmallSync(oid, dest, exec ? 0o755 : 0o644);
   }
 
   private placeStagedSync(tmp: string, dest: string): void {
