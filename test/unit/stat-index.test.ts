@@ -18,17 +18,21 @@ function setup() {
   return { dir, tmp, file };
 }
 
+/** An xxh128-length hash (the index stores its hashes in one column of fixed width). */
+const HEX = 'aa'.repeat(16);
+const HEX2 = 'b1'.repeat(16);
+
 describe('stat index', () => {
   it('trusts an entry only after it was saved and the file is older than the index', () => {
     const { tmp, file } = setup();
     age(file, 10);
     const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), 'aa');
+    idx.record('data.bin', statSync(file), HEX);
     // Not yet written: the in-memory index has no "written at" time, so nothing is trusted.
     expect(idx.lookup('data.bin', statSync(file))).toBeUndefined();
     idx.save();
-    expect(idx.lookup('data.bin', statSync(file))).toBe('aa');
-    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe('aa');
+    expect(idx.lookup('data.bin', statSync(file))).toBe(HEX);
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe(HEX);
   });
 
   it('treats a file modified at or after the index write as racy (rehash)', () => {
@@ -36,7 +40,7 @@ describe('stat index', () => {
     const T = Math.floor(Date.now() / 1000) + 100; // whole seconds: restorable exactly, not older than the index
     utimesSync(file, T, T);
     const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), 'aa');
+    idx.record('data.bin', statSync(file), HEX);
     idx.save();
     // Same size, same inode, same mtime, different bytes: only the racy guard can tell.
     writeFileSync(file, 'HELLO');
@@ -50,7 +54,7 @@ describe('stat index', () => {
     const T = Math.floor(Date.now() / 1000) - 100; // whole seconds: both files get exactly this mtime
     utimesSync(file, T, T);
     const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), 'aa');
+    idx.record('data.bin', statSync(file), HEX);
     idx.save();
     const indexFile = join(tmp, 'stat-index.json');
     // The index was written in the same timestamp tick as the file was modified: racy, rehash.
@@ -58,17 +62,17 @@ describe('stat index', () => {
     expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
     // Later the index is rewritten (a new tick): the entry is now safe.
     utimesSync(indexFile, T + 1, T + 1);
-    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe('aa');
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe(HEX);
   });
 
   it('ignores entries whose size, mtime or inode changed', () => {
     const { tmp, file, dir } = setup();
     age(file, 10);
     const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), 'aa');
+    idx.record('data.bin', statSync(file), HEX);
     idx.save();
     const st = statSync(file);
-    expect(idx.lookup('data.bin', st)).toBe('aa');
+    expect(idx.lookup('data.bin', st)).toBe(HEX);
     expect(idx.lookup('data.bin', { ...st, size: st.size + 1 } as typeof st)).toBeUndefined();
     expect(idx.lookup('data.bin', { ...st, mtimeMs: st.mtimeMs - 1 } as typeof st)).toBeUndefined();
     expect(idx.lookup('data.bin', { ...st, ino: st.ino + 1 } as typeof st)).toBeUndefined();
@@ -89,7 +93,7 @@ describe('stat index', () => {
     age(file, 10);
     const idx = StatIndex.load(tmp, 'xxh128');
     const st = statSync(file);
-    for (const k of ['a', 'd/x', 'd/y/z', 'dd/x']) idx.record(k, st, 'aa');
+    for (const k of ['a', 'd/x', 'd/y/z', 'dd/x']) idx.record(k, st, HEX);
     idx.save();
     idx.forget('a');
     idx.forgetUnder('d');
@@ -98,21 +102,53 @@ describe('stat index', () => {
     expect(r.lookup('a', st)).toBeUndefined();
     expect(r.lookup('d/x', st)).toBeUndefined();
     expect(r.lookup('d/y/z', st)).toBeUndefined();
-    expect(r.lookup('dd/x', st)).toBe('aa');
+    expect(r.lookup('dd/x', st)).toBe(HEX);
   });
 
   it('starts empty when the index is missing, corrupt or for another algorithm', () => {
     const { tmp, file } = setup();
     age(file, 10);
     const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), 'aa');
+    idx.record('data.bin', statSync(file), HEX);
     idx.save();
     expect(StatIndex.load(tmp, 'sha256').lookup('data.bin', statSync(file))).toBeUndefined();
-    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe('aa');
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe(HEX);
     writeFileSync(join(tmp, 'stat-index.json'), '{not json');
     expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
     rmSync(join(tmp, 'stat-index.json'));
     expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
+  });
+
+  it('keeps a re-recorded hash, and a path forgotten then recorded again, across saves', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const st = statSync(file);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    for (const k of ['a', 'b', 'c']) idx.record(k, st, HEX);
+    idx.save();
+    const again = StatIndex.load(tmp, 'xxh128');
+    again.record('b', st, HEX2); // same stat, new content hash
+    again.forget('c');
+    again.record('c', st, HEX2);
+    again.record('d', st, HEX2);
+    again.save();
+    const r = StatIndex.load(tmp, 'xxh128');
+    expect(['a', 'b', 'c', 'd'].map((k) => r.lookup(k, st))).toEqual([HEX, HEX2, HEX2, HEX2]);
+  });
+
+  it('reads an index written in version 1 (one array per path) and ignores inconsistent columns', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const st = statSync(file);
+    mkdirSync(tmp, { recursive: true });
+    const indexFile = join(tmp, 'stat-index.json');
+    writeFileSync(indexFile, JSON.stringify({ version: 1, algo: 'xxh128', entries: { 'data.bin': [st.dev, st.ino, st.mtimeMs, st.size, HEX] } }));
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', st)).toBe(HEX);
+    // A hash column one character short: the whole file is distrusted (it only costs rehashing).
+    writeFileSync(indexFile, JSON.stringify({ version: 2, algo: 'xxh128', paths: ['data.bin'], stats: [st.dev, st.ino, st.mtimeMs, st.size], hexes: HEX.slice(1) }));
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', st)).toBeUndefined();
+    writeFileSync(indexFile, JSON.stringify({ version: 2, algo: 'xxh128', paths: ['data.bin'], stats: [st.dev, st.ino, st.mtimeMs, st.size], hexes: HEX }));
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', st)).toBe(HEX);
   });
 
   it('save writes nothing when nothing changed', () => {

@@ -9,6 +9,11 @@
  *
  * mtime is kept as Node's `mtimeMs` (a double with sub-microsecond resolution at today's dates): reading
  * BigInt stats for true nanoseconds costs ~40% more per file, and the racy guard covers the gap.
+ *
+ * The file (version 2) is stored in columns — all paths, then all stat numbers, then all hashes as one
+ * string — because `status` of a 20,000-file folder reads it on every run: parsing it as one small array
+ * per path (version 1) took 22 ms and left 20,000 objects to the garbage collector; columns take 11 ms.
+ * A version 1 file is still read.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
@@ -18,17 +23,27 @@ import type { FileStat } from './walk.js';
 type StatLike = Pick<FileStat, 'dev' | 'ino' | 'mtimeMs' | 'size'>;
 import { join } from 'node:path';
 
-type Entry = [dev: number, ino: number, mtimeMs: number, size: number, hex: string];
+/** Version 1 (still read): one [dev, ino, mtimeMs, size, hex] array per path. */
+type EntryV1 = [dev: number, ino: number, mtimeMs: number, size: number, hex: string];
+type IndexFileV1 = Omit<IndexFile, 'version' | 'paths' | 'stats' | 'hexes'> & { version: 1; entries: Record<string, EntryV1> };
 
 interface IndexFile {
-  version: 1;
+  version: 2;
   algo: string;
-  entries: Record<string, Entry>;
+  /** Repo-relative paths; entry i is paths[i]. */
+  paths: string[];
+  /** STAT_FIELDS numbers per entry: dev, ino, mtimeMs, size. */
+  stats: number[];
+  /** The entries' hashes, concatenated (each is the algorithm's hex length). */
+  hexes: string;
   /** Tree hexes whose every object was seen in the cache (lets status skip 100k existence checks). */
   complete?: string[];
   /** `cacheStamp` of the cache's objects folder when `complete` was written; the claims hold only while it matches. */
   cacheStamp?: string;
 }
+
+const STAT_FIELDS = 4;
+const HEX_LENGTH: Record<string, number> = { xxh128: 32, sha256: 64 };
 
 /**
  * A fingerprint of the cache's `objects/<algo>` folder: the names and mtimes of its two-hex-digit
@@ -56,22 +71,34 @@ export function cacheStamp(objectsDir: string): string {
 }
 
 export class StatIndex {
-  private entries: Record<string, Entry>;
+  /** Path → entry number; an entry's stat numbers are stats[n * STAT_FIELDS …] and its hash is hexAt(n). */
+  private readonly at = new Map<string, number>();
+  private readonly stats: number[];
+  /** The hashes as loaded, concatenated; entries recorded since are in `newHexes`. */
+  private readonly loadedHexes: string;
+  private readonly newHexes = new Map<number, string>();
+  private readonly hexLength: number;
   private readonly complete: Set<string>;
   private dirty = false;
   /** mtime of the index file when it was read; entries at or after it are racy. */
   private writtenAtMs: number;
+  private objectsDir: string | undefined;
 
   private constructor(
     private readonly file: string,
     private readonly algo: string,
-    entries: Record<string, Entry>,
+    columns: { paths: string[]; stats: number[]; hexes: string },
     writtenAtMs: number,
     complete: string[] = [],
+    objectsDir?: string,
   ) {
-    this.entries = entries;
+    for (let i = 0; i < columns.paths.length; i++) this.at.set(columns.paths[i]!, i);
+    this.stats = columns.stats;
+    this.loadedHexes = columns.hexes;
+    this.hexLength = HEX_LENGTH[algo] ?? 64;
     this.complete = new Set(complete);
     this.writtenAtMs = writtenAtMs;
+    this.objectsDir = objectsDir;
   }
 
   /** The index of `repo`, with the completeness claims about its cache. */
@@ -87,48 +114,56 @@ export class StatIndex {
     const file = join(tmpDir, 'stat-index.json');
     try {
       const st = statSync(file);
-      const data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile;
-      if (data.version === 1 && data.algo === algo && data.entries && typeof data.entries === 'object') {
-        // A plain object (not a Map) avoids re-building 100k entries on every start-up.
-        Object.setPrototypeOf(data.entries, null);
+      const data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile | IndexFileV1;
+      const columns = data.algo === algo ? readColumns(data, HEX_LENGTH[algo] ?? 64) : undefined;
+      if (columns) {
         let complete = Array.isArray(data.complete) ? data.complete : [];
         if (complete.length > 0 && (!objectsDir || data.cacheStamp !== cacheStamp(objectsDir))) complete = [];
-        const index = new StatIndex(file, algo, data.entries, st.mtimeMs, complete);
-        index.objectsDir = objectsDir;
-        return index;
+        return new StatIndex(file, algo, columns, st.mtimeMs, complete, objectsDir);
       }
     } catch {
       // Missing or unreadable: start empty (it only costs rehashing).
     }
-    const index = new StatIndex(file, algo, Object.create(null) as Record<string, Entry>, 0);
-    index.objectsDir = objectsDir;
-    return index;
+    return new StatIndex(file, algo, { paths: [], stats: [], hexes: '' }, 0, [], objectsDir);
   }
 
-  private objectsDir: string | undefined;
+  private hexAt(n: number): string {
+    return this.newHexes.get(n) ?? this.loadedHexes.slice(n * this.hexLength, (n + 1) * this.hexLength);
+  }
 
   /** The hash recorded for `rel` if the file's stat still matches and the entry is not racy. */
   lookup(rel: string, st: StatLike): string | undefined {
-    const e = this.entries[rel];
-    if (!e) return undefined;
-    if (e[3] !== st.size || e[2] !== st.mtimeMs || e[1] !== st.ino || e[0] !== st.dev) return undefined;
+    const n = this.at.get(rel);
+    if (n === undefined) return undefined;
+    const o = n * STAT_FIELDS;
+    const s = this.stats;
+    if (s[o + 3] !== st.size || s[o + 2] !== st.mtimeMs || s[o + 1] !== st.ino || s[o] !== st.dev) return undefined;
     if (st.mtimeMs >= this.writtenAtMs) return undefined;
-    return e[4];
+    return this.hexAt(n);
   }
 
   /** Records the hash of `rel` as observed with stat `st` (taken before reading the bytes). */
   record(rel: string, st: StatLike, hex: string): void {
-    const e = this.entries[rel];
-    if (e && e[4] === hex && e[3] === st.size && e[2] === st.mtimeMs && e[1] === st.ino && e[0] === st.dev) return;
-    this.entries[rel] = [st.dev, st.ino, st.mtimeMs, st.size, hex];
+    let n = this.at.get(rel);
+    const s = this.stats;
+    if (n !== undefined) {
+      const o = n * STAT_FIELDS;
+      if (s[o + 3] === st.size && s[o + 2] === st.mtimeMs && s[o + 1] === st.ino && s[o] === st.dev && this.hexAt(n) === hex) return;
+    } else {
+      n = s.length / STAT_FIELDS;
+      this.at.set(rel, n);
+    }
+    const o = n * STAT_FIELDS;
+    s[o] = st.dev;
+    s[o + 1] = st.ino;
+    s[o + 2] = st.mtimeMs;
+    s[o + 3] = st.size;
+    this.newHexes.set(n, hex);
     this.dirty = true;
   }
 
   forget(rel: string): void {
-    if (this.entries[rel]) {
-      delete this.entries[rel];
-      this.dirty = true;
-    }
+    if (this.at.delete(rel)) this.dirty = true; // its numbers stay in the columns until the next save
   }
 
   /** Whether any completeness claim survived loading (none after the cache changed). */
@@ -157,9 +192,9 @@ export class StatIndex {
   /** Forgets every entry at or below the folder `rel`. */
   forgetUnder(rel: string): void {
     const prefix = rel + '/';
-    for (const key of Object.keys(this.entries)) {
+    for (const key of this.at.keys()) {
       if (key === rel || key.startsWith(prefix)) {
-        delete this.entries[key];
+        this.at.delete(key);
         this.dirty = true;
       }
     }
@@ -170,7 +205,15 @@ export class StatIndex {
     if (!this.dirty) return;
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      const data: IndexFile = { version: 1, algo: this.algo, entries: this.entries };
+      const data: IndexFile = { version: 2, algo: this.algo, paths: [], stats: [], hexes: '' };
+      const hexes: string[] = [];
+      for (const [path, n] of this.at) {
+        const o = n * STAT_FIELDS;
+        data.paths.push(path);
+        data.stats.push(this.stats[o]!, this.stats[o + 1]!, this.stats[o + 2]!, this.stats[o + 3]!);
+        hexes.push(this.hexAt(n));
+      }
+      data.hexes = hexes.join('');
       if (this.complete.size > 0 && this.objectsDir) {
         data.complete = [...this.complete];
         data.cacheStamp = cacheStamp(this.objectsDir);
@@ -184,4 +227,30 @@ export class StatIndex {
       // A full disk or read-only .mlv/tmp only means files are rehashed next time.
     }
   }
+}
+
+/** The columns of an index file, or undefined when it is not one this version can use. */
+function readColumns(
+  data: IndexFile | IndexFileV1,
+  hexLength: number,
+): { paths: string[]; stats: number[]; hexes: string } | undefined {
+  if (data.version === 2) {
+    const { paths, stats, hexes } = data;
+    const n = Array.isArray(paths) ? paths.length : -1;
+    const consistent = n >= 0 && Array.isArray(stats) && stats.length === n * STAT_FIELDS && typeof hexes === 'string' && hexes.length === n * hexLength;
+    return consistent ? { paths, stats, hexes } : undefined;
+  }
+  if (data.version === 1 && data.entries && typeof data.entries === 'object') {
+    const columns = { paths: [] as string[], stats: [] as number[], hexes: '' };
+    const hexes: string[] = [];
+    for (const [path, e] of Object.entries(data.entries)) {
+      if (!Array.isArray(e) || typeof e[4] !== 'string' || e[4].length !== hexLength) continue;
+      columns.paths.push(path);
+      columns.stats.push(e[0], e[1], e[2], e[3]);
+      hexes.push(e[4]);
+    }
+    columns.hexes = hexes.join('');
+    return columns;
+  }
+  return undefined;
 }
