@@ -49,7 +49,7 @@ const isExec = (st: FileStat) => (st.mode & 0o111) !== 0;
 /** Lists a folder and fails (before anything is written) on names that cannot be stored or on links. */
 export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, followSymlinks = false, index?: StatIndex): WalkResult {
   const known = index
-    ? (rel: string, st: Stats) => {
+    ? (rel: string, st: FileStat) => {
         const hex = index.lookup(`${displayPath}/${rel}`, st);
         return hex === undefined ? undefined : { hex, size: st.size, exec: (st.mode & 0o111) !== 0 };
       }
@@ -93,10 +93,9 @@ export async function hashWalkedFiles(
   const { repo, index } = ctx;
   const store = repo.store;
   await warmHasher(store.algo);
-  const fileInfos = new Map<string, FileInfo>();
+  const fileInfos: Map<string, FileInfo> = walk.known; // taken over (not copied: 100k entries)
   const todo: [string, FileStat][] = [];
   for (const [rel, link] of walk.cacheLinks) fileInfos.set(rel, { hex: link.hex, size: link.st.size, exec: false });
-  for (const [rel, info] of walk.known) fileInfos.set(rel, info);
   for (const [rel, st] of walk.files) {
     const hex = index.lookup(`${dataRel}/${rel}`, st);
     if (hex) fileInfos.set(rel, { hex, size: st.size, exec: isExec(st) });

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "mlv_native",
+      "sources": ["native/scan.c"],
+      "cflags": ["-O2", "-Wall"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,342 @@
+/*
+ * mlv's optional native helper: list a whole folder tree and lstat its files in one call.
+ *
+ * `status` and re-`add` of a 20,000-file folder spent most of their time in Node's per-file `lstatSync`
+ * (about 4 µs each: a path to convert and resolve, a `Stats` object and its Dates to build, and the
+ * garbage they leave). Here the tree is listed with readdir (whose d_type says which entries are folders),
+ * then the regular files are stat'ed by up to four threads, and everything comes back as one array of
+ * paths and one Float64Array — no object per file. On 20,000 files: ~25 ms instead of ~70 ms.
+ *
+ * src/core/workspace/walk.ts uses this when the addon was built and loads, and falls back to
+ * `readdirSync` + `lstatSync` otherwise; a test checks both give the same numbers. They are computed the
+ * way Node computes `Stats` (mtimeMs = sec * 1e3 + nsec / 1e6, in doubles), so stat-index entries
+ * written by one are matched by the other.
+ *
+ * scanTree(root) -> { paths: string[], stats: Float64Array }
+ *   paths: every entry below root (root-relative, '/'-separated), each folder followed by its contents,
+ *     the entries of a folder in byte order. Symbolic links are listed, not followed.
+ *   stats: FIELDS numbers per entry, in the order of `paths`: kind (KIND_*), dev, ino, mtimeMs, size,
+ *     mode, nlink. Only regular files carry stat numbers (the rest are 0). An entry that vanished
+ *     between listing and stat has kind KIND_GONE.
+ *   Errors opening or reading a folder throw an Error whose `code` is the errno name (ENOENT, EACCES,
+ *   ENOTDIR…) with `path` and `syscall`, as fs errors do; a sub-folder that vanished is skipped.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <node_api.h>
+
+#if defined(__APPLE__)
+#define MTIME st_mtimespec
+#else
+#define MTIME st_mtim
+#endif
+
+#define FIELDS 7
+#define KIND_GONE 0
+#define KIND_FILE 1
+#define KIND_DIR 2
+#define KIND_SYMLINK 3
+#define KIND_OTHER 4
+
+/* Below this many files one thread stats them all (starting threads costs more than it saves). */
+#define PARALLEL_FROM 512
+#define MAX_THREADS 4
+
+typedef struct {
+  char *path; /* root-relative */
+  double v[FIELDS];
+} entry_t;
+
+typedef struct {
+  entry_t *items;
+  size_t n, cap;
+  int err; /* errno of the first failure, 0 if none */
+  char err_path[4096];
+} list_t;
+
+static const char *errno_code(int e) {
+  switch (e) {
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case ENOTDIR: return "ENOTDIR";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
+    default: return "EIO";
+  }
+}
+
+static napi_value throw_errno(napi_env env, int e, const char *syscall, const char *path) {
+  char msg[4300];
+  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_code(e), strerror(e), syscall, path);
+  napi_value code, message, err, value;
+  napi_create_string_utf8(env, errno_code(e), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &err);
+  napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, err, "path", value);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, err, "syscall", value);
+  napi_throw(env, err);
+  return NULL;
+}
+
+static void free_list(list_t *l) {
+  for (size_t i = 0; i < l->n; i++) free(l->items[i].path);
+  free(l->items);
+}
+
+static int push(list_t *l, const char *rel, size_t rel_len, const char *name, double kind) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 256;
+    entry_t *grown = realloc(l->items, cap * sizeof(entry_t));
+    if (!grown) return ENOMEM;
+    l->items = grown;
+    l->cap = cap;
+  }
+  size_t name_len = strlen(name);
+  char *p = malloc(rel_len + name_len + 2);
+  if (!p) return ENOMEM;
+  if (rel_len > 0) {
+    memcpy(p, rel, rel_len);
+    p[rel_len] = '/';
+    memcpy(p + rel_len + 1, name, name_len + 1);
+  } else {
+    memcpy(p, name, name_len + 1);
+  }
+  entry_t *e = &l->items[l->n++];
+  memset(e->v, 0, sizeof e->v);
+  e->v[0] = kind;
+  e->path = p;
+  return 0;
+}
+
+typedef struct {
+  char *name;
+  double kind;
+} dirent_t;
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const dirent_t *)a)->name, ((const dirent_t *)b)->name);
+}
+
+/* Reads the names and kinds in folder `fd`, sorted by their bytes. Takes ownership of fd (kept open in *dir). */
+static int read_names(int fd, DIR **dir, dirent_t **out, size_t *count) {
+  *dir = fdopendir(fd);
+  if (!*dir) {
+    close(fd);
+    return ENOMEM;
+  }
+  size_t cap = 0, n = 0;
+  dirent_t *names = NULL;
+  for (;;) {
+    errno = 0;
+    struct dirent *d = readdir(*dir);
+    if (!d) {
+      if (errno != 0) {
+        int e = errno;
+        for (size_t i = 0; i < n; i++) free(names[i].name);
+        free(names);
+        return e;
+      }
+      break;
+    }
+    const char *nm = d->d_name;
+    if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
+    unsigned char type = d->d_type;
+    if (type == DT_UNKNOWN) {
+      struct stat st;
+      if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0) continue; /* vanished */
+      type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_FIFO;
+    }
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      dirent_t *grown = realloc(names, cap * sizeof(dirent_t));
+      if (!grown) {
+        for (size_t i = 0; i < n; i++) free(names[i].name);
+        free(names);
+        return ENOMEM;
+      }
+      names = grown;
+    }
+    names[n].kind = type == DT_REG ? KIND_FILE : type == DT_DIR ? KIND_DIR : type == DT_LNK ? KIND_SYMLINK : KIND_OTHER;
+    names[n].name = strdup(nm);
+    if (!names[n].name) {
+      for (size_t i = 0; i < n; i++) free(names[i].name);
+      free(names);
+      return ENOMEM;
+    }
+    n++;
+  }
+  /* Byte order is the order trees are stored in (DESIGN §5), so building them later sorts sorted lists. */
+  if (n > 1) qsort(names, n, sizeof(dirent_t), by_name);
+  *out = names;
+  *count = n;
+  return 0;
+}
+
+/* Lists folder `fd` (root-relative path `rel`) and, depth first, its sub-folders. Takes ownership of fd. */
+static void list_dir(list_t *l, int fd, const char *rel, const char *root) {
+  DIR *dir = NULL;
+  dirent_t *names = NULL;
+  size_t n = 0;
+  int e = read_names(fd, &dir, &names, &n);
+  if (e) {
+    if (!l->err) {
+      l->err = e;
+      snprintf(l->err_path, sizeof l->err_path, "%s/%s", root, rel);
+    }
+    if (dir) closedir(dir);
+    return;
+  }
+  size_t rel_len = strlen(rel);
+  for (size_t i = 0; i < n && !l->err; i++) {
+    e = push(l, rel, rel_len, names[i].name, names[i].kind);
+    if (e) {
+      l->err = e;
+      break;
+    }
+    if (names[i].kind != KIND_DIR) continue;
+    const char *child_rel = l->items[l->n - 1].path;
+    int child = openat(dirfd(dir), names[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child < 0) {
+      if (errno == ENOENT) continue; /* removed since it was listed */
+      l->err = errno;
+      snprintf(l->err_path, sizeof l->err_path, "%s/%s", root, child_rel);
+      break;
+    }
+    char *copy = strdup(child_rel); /* items may move when the list grows */
+    if (!copy) {
+      close(child);
+      l->err = ENOMEM;
+      break;
+    }
+    list_dir(l, child, copy, root);
+    free(copy);
+  }
+  for (size_t i = 0; i < n; i++) free(names[i].name);
+  free(names);
+  closedir(dir);
+}
+
+typedef struct {
+  const char *root;
+  entry_t *items;
+  size_t from, to;
+} stat_job_t;
+
+static void *stat_files(void *arg) {
+  stat_job_t *job = arg;
+  char abs[8192];
+  size_t root_len = strlen(job->root);
+  memcpy(abs, job->root, root_len);
+  abs[root_len] = '/';
+  for (size_t i = job->from; i < job->to; i++) {
+    entry_t *e = &job->items[i];
+    if (e->v[0] != KIND_FILE) continue;
+    size_t len = strlen(e->path);
+    if (root_len + 1 + len >= sizeof abs) {
+      e->v[0] = KIND_GONE;
+      continue;
+    }
+    memcpy(abs + root_len + 1, e->path, len + 1);
+    struct stat st;
+    /* Absolute paths, not fstatat on a shared folder descriptor: threads sharing one descriptor contend on it. */
+    if (lstat(abs, &st) != 0) {
+      e->v[0] = KIND_GONE;
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) { /* replaced since it was listed */
+      e->v[0] = S_ISDIR(st.st_mode) ? KIND_DIR : S_ISLNK(st.st_mode) ? KIND_SYMLINK : KIND_OTHER;
+      continue;
+    }
+    e->v[1] = (double)st.st_dev;
+    e->v[2] = (double)st.st_ino;
+    e->v[3] = (double)st.MTIME.tv_sec * 1e3 + (double)st.MTIME.tv_nsec / 1e6;
+    e->v[4] = (double)st.st_size;
+    e->v[5] = (double)st.st_mode;
+    e->v[6] = (double)st.st_nlink;
+  }
+  return NULL;
+}
+
+static napi_value scan_tree(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char root[4097];
+  size_t len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_string_utf8(env, argv[0], root, sizeof root, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "scanTree(root) needs a path");
+    return NULL;
+  }
+  if (len >= sizeof root - 1) return throw_errno(env, ENAMETOOLONG, "scandir", root);
+  while (len > 1 && root[len - 1] == '/') root[--len] = 0;
+
+  int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "scandir", root);
+  list_t l = {0};
+  list_dir(&l, fd, "", root);
+  if (l.err) {
+    free_list(&l);
+    return throw_errno(env, l.err, "scandir", l.err_path[0] ? l.err_path : root);
+  }
+
+  size_t files = 0;
+  for (size_t i = 0; i < l.n; i++) files += l.items[i].v[0] == KIND_FILE;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t threads = files < PARALLEL_FROM || cpus < 2 ? 1 : (size_t)(cpus < MAX_THREADS ? cpus : MAX_THREADS);
+  stat_job_t jobs[MAX_THREADS];
+  pthread_t ids[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (size_t t = 0; t < threads; t++) {
+    jobs[t] = (stat_job_t){root, l.items, l.n * t / threads, l.n * (t + 1) / threads};
+    if (t > 0) started[t] = pthread_create(&ids[t], NULL, stat_files, &jobs[t]) == 0;
+  }
+  stat_files(&jobs[0]);
+  for (size_t t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else stat_files(&jobs[t]);
+  }
+
+  napi_value paths, buffer, stats, result;
+  void *data = NULL;
+  if (napi_create_array_with_length(env, l.n, &paths) != napi_ok ||
+      napi_create_arraybuffer(env, l.n * FIELDS * sizeof(double), &data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_float64_array, l.n * FIELDS, buffer, 0, &stats) != napi_ok) {
+    free_list(&l);
+    return NULL;
+  }
+  double *out = data;
+  for (size_t i = 0; i < l.n; i++) {
+    napi_value s;
+    napi_create_string_utf8(env, l.items[i].path, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, paths, (uint32_t)i, s);
+    memcpy(out + i * FIELDS, l.items[i].v, sizeof l.items[i].v);
+  }
+  free_list(&l);
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "paths", paths);
+  napi_set_named_property(env, result, "stats", stats);
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "scanTree", NAPI_AUTO_LENGTH, scan_tree, NULL, &fn);
+  napi_set_named_property(env, exports, "scanTree", fn);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
