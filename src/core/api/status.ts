@@ -45,8 +45,10 @@ export interface StatusOptions {
 }
 
 export async function status(repo: Repo, targets: string[] = [], opts: StatusOptions = {}): Promise<StatusEntry[]> {
-  const artifacts = await resolveArtifacts(repo, targets, opts.cwd);
+  // Listing the pointers runs `git ls-files`; the stat index loads while it runs.
+  const listing = resolveArtifacts(repo, targets, opts.cwd);
   const index = StatIndex.forRepo(repo);
+  const artifacts = await listing;
   const ctx: SnapshotContext = { repo, index, reporter: opts.reporter ?? silentReporter };
   const entries: StatusEntry[] = [];
   try {

@@ -74,8 +74,13 @@ export function treeTotals(entries: TreeEntry[]): { size: number; files: number 
   return { size, files };
 }
 
+/** Any UTF-16 surrogate: names without one sort in code point order by plain string comparison. */
+const SURROGATE = /[\ud800-\udfff]/;
+const byPlainName = (x: TreeEntry, y: TreeEntry) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+const byName = (x: TreeEntry, y: TreeEntry) => compareNames(x.name, y.name);
+
 export function serializeTree(entries: TreeEntry[]): Buffer {
-  const sorted = [...entries].sort((x, y) => compareNames(x.name, y.name));
+  const sorted = [...entries].sort(entries.some((e) => SURROGATE.test(e.name)) ? byName : byPlainName);
   const lines = [TREE_HEADER];
   for (let i = 0; i < sorted.length; i++) {
     const e = sorted[i]!;
