@@ -1,5 +1,5 @@
 /** checkout, remove, unprotect and cache verify through the library API on real Git repos. */
-import { chmodSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add } from '../../src/core/api/add.js';
@@ -158,6 +158,27 @@ describe('checkout', () => {
     const r = await checkout(repoAt(dir), [], { cwd: dir });
     expect(r.missing).toEqual([{ path: 'a.txt', oid: a!.oid }]);
     expect(readText(dir, 'b.txt')).toBe('b');
+  });
+
+  it('sees from the stat index alone that a folder already matches (no tree read), and still spots a changed file', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'd/a.txt': 'a', 'd/sub/b.txt': 'b' });
+    const [d] = await add(repoAt(dir), ['d'], { cwd: dir });
+    git(dir, 'add', '-A');
+    // Files written in the same clock tick as the index are not trusted yet; age them as time would.
+    for (const f of ['d/a.txt', 'd/sub/b.txt']) utimesSync(join(dir, f), new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+    await status(repoAt(dir), [], { cwd: dir }); // re-records the aged files
+    // With the folder's stored tree gone, only the quick path can tell the folder is as its pointer says.
+    rmSync(objPath(dir, d!.oid));
+    const before = fingerprint(dir);
+    const r = await checkout(repoAt(dir), [], { cwd: dir });
+    expect(r).toMatchObject({ restored: 0, unchanged: 2, missing: [] });
+    expect(fingerprint(dir)).toEqual(before);
+    // A changed file makes the folder differ: the full plan runs, needs the tree, and says it is missing.
+    writeFileSync(join(dir, 'd/a.txt'), 'changed');
+    const again = await checkout(repoAt(dir), [], { cwd: dir });
+    expect(again.missing).toEqual([{ path: 'd', oid: d!.oid }]);
+    expect(readText(dir, 'd/a.txt')).toBe('changed');
   });
 
   it.each([

@@ -14,7 +14,7 @@ import { inSubpath, resolveSelections, type Artifact, type Selection } from '../
 import { Linker } from '../workspace/link.js';
 import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
-import { readTreeFlat, workspaceFileHex, type FileInfo } from '../workspace/snapshot.js';
+import { knownTreeOf, readTreeFlat, workspaceFileHex, type FileInfo } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
 import { cacheLinkTarget, lstatOrUndefined, walkDir, type FileStat, type WalkResult } from '../workspace/walk.js';
 
@@ -177,6 +177,14 @@ class Planner {
   }
 
   private async planDir(a: Artifact, subpath?: string): Promise<void> {
+    if (subpath === undefined && !this.relink) {
+      // Already as the pointer says (every file known to the stat index, same tree): nothing to plan.
+      const current = await knownTreeOf({ repo: this.repo, index: this.index, reporter: silentReporter }, a.dataRel);
+      if (current?.hex === hexOf(a.pointer.oid)) {
+        this.plan.unchanged += current.files;
+        return;
+      }
+    }
     let tree: { fileInfos: Map<string, FileInfo>; dirs: string[] };
     try {
       tree = await readTreeFlat(this.repo, hexOf(a.pointer.oid));

@@ -79,6 +79,33 @@ export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, fol
 }
 
 /**
+ * The tree of the workspace folder `dataRel` when the stat index knows every file in it (nothing to
+ * hash) and nothing in it is unstorable; else undefined. Lets `checkout` see in one walk that a folder
+ * already matches its pointer, without reading its stored trees or checking 100k objects.
+ */
+export async function knownTreeOf(ctx: SnapshotContext, dataRel: string): Promise<{ hex: string; files: number } | undefined> {
+  const { repo, index } = ctx;
+  let unknown = false;
+  const known = (rel: string, st: FileStat) => {
+    const hex = index.lookup(`${dataRel}/${rel}`, st);
+    if (hex === undefined) unknown = true;
+    return hex === undefined ? undefined : { hex, size: st.size, exec: (st.mode & 0o111) !== 0 };
+  };
+  let walk: WalkResult;
+  try {
+    walk = walkDir(`${repo.root}/${dataRel}`, { cacheObjectsDir: repo.store.objectsDir, known });
+  } catch {
+    return undefined; // unreadable: the full plan reports it
+  }
+  if (unknown || walk.files.size > 0 || walk.symlinks.length + walk.special.length + walk.badNames.length > 0) return undefined;
+  const fileInfos: Map<string, FileInfo> = walk.known;
+  for (const [rel, link] of walk.cacheLinks) fileInfos.set(rel, { hex: link.hex, size: link.st.size, exec: false });
+  await warmHasher(repo.store.algo);
+  const t = buildTrees(repo.store.algo, fileInfos, walk.dirs);
+  return { hex: t.hex, files: t.files };
+}
+
+/**
  * Hashes (and with `batch`, stores) every file of a walked folder whose hash the stat index does not
  * know — or, when storing, whose object the cache lacks.
  */
