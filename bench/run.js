@@ -30,6 +30,9 @@ Data (defaults: a 1 GiB file and 20,000 × 4 KiB files, in a temp folder removed
 
 What to run
   --reps <n>             timed repetitions of the fast commands (median; default 7, plus 1 warm-up)
+  --rounds <n>           run the mlv and git-lfs suites n times, alternating (mlv, lfs, mlv, lfs…), and
+                         report each figure's median over the rounds (default 1; git-annex runs once).
+                         On a disk whose speed drifts, this gives both tools the same luck
   --checkout-reps <n>    timed repetitions of mlv checkout (default 3)
   --skip-lfs, --skip-annex, --skip-plain-git
   --skip-annex-folder    skip \`git annex add\` of the folder (~7 min for 20k files on 2 cores);
@@ -58,6 +61,7 @@ function parseOptions() {
       tmp: { type: 'string' },
       keep: { type: 'boolean' },
       reps: { type: 'string' },
+      rounds: { type: 'string' },
       'checkout-reps': { type: 'string' },
       'skip-lfs': { type: 'boolean' },
       'skip-annex': { type: 'boolean' },
@@ -95,6 +99,7 @@ function parseOptions() {
     tmp: values.tmp ?? process.env.MLV_BENCH_TMP ?? os.tmpdir(),
     keep: !!values.keep,
     reps: values.reps != null ? Math.round(num(values.reps, 'reps')) : 7,
+    rounds: values.rounds != null ? Math.max(1, Math.round(num(values.rounds, 'rounds'))) : 1,
     checkoutReps: values['checkout-reps'] != null ? Math.round(num(values['checkout-reps'], 'checkout-reps')) : 3,
     skipLfs: !!values['skip-lfs'],
     skipAnnex: !!values['skip-annex'],
@@ -201,6 +206,22 @@ function timeFast(ctx, cwd, cmd, args, label, extra = {}) {
   return out;
 }
 
+/**
+ * One result from several rounds of a suite: each timed figure becomes the median of its rounds (its
+ * per-round seconds kept in `rounds`, peak memory the highest); anything else is the first round's.
+ */
+function medianOfRounds(list) {
+  if (list.length === 1) return list[0];
+  const out = { ...list[0] };
+  for (const [key, first] of Object.entries(list[0])) {
+    if (!first || typeof first !== 'object' || typeof first.seconds !== 'number') continue;
+    const all = list.map((r) => r[key]).filter((x) => x && typeof x.seconds === 'number');
+    const rss = all.map((x) => x.rssKiB).filter((x) => typeof x === 'number');
+    out[key] = { ...first, seconds: median(all.map((x) => x.seconds)), rounds: all.map((x) => x.seconds), rssKiB: rss.length ? Math.max(...rss) : first.rssKiB };
+  }
+  return out;
+}
+
 function mlv(...args) {
   return [NODE, [MLV_BIN, ...args]];
 }
@@ -226,8 +247,8 @@ function checkRestored(ctx, repo, label, { folder = true } = {}) {
 
 // --- the suites ----------------------------------------------------------------------------------------------
 
-function suiteMlv(ctx, plain) {
-  const repo = join(ctx.tmp, 'mlv');
+function suiteMlv(ctx, plain, round = 1) {
+  const repo = join(ctx.tmp, `mlv-${round}`);
   initRepo(repo);
   sh(repo, ...mlv('init', '-q'));
   commitAll(repo, 'init');
@@ -266,8 +287,8 @@ function suiteMlv(ctx, plain) {
   return r;
 }
 
-function suiteLfs(ctx) {
-  const repo = join(ctx.tmp, 'git-lfs');
+function suiteLfs(ctx, round = 1) {
+  const repo = join(ctx.tmp, `git-lfs-${round}`);
   initRepo(repo);
   sh(repo, 'git', ['lfs', 'install', '--local']);
   sh(repo, 'git', ['lfs', 'track', 'big.bin', 'images/**']);
@@ -455,6 +476,7 @@ function snapshotBuild(o, tmp) {
   const info = {
     commit: git('rev-parse', '--short', 'HEAD'),
     uncommittedSrcFiles: (git('status', '--porcelain', '--', 'src') ?? '').split('\n').filter(Boolean).length,
+    nativeHelper: existsSync(join(ROOT, 'build', 'Release', 'mlv_native.node')) && process.env.MLV_NATIVE !== '0',
     snapshot: null,
   };
   if (!o.snapshot) return info;
@@ -462,6 +484,12 @@ function snapshotBuild(o, tmp) {
   mkdirSync(dir);
   for (const name of ['bin', 'dist']) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
   for (const name of ['package.json', 'oclif.manifest.json']) if (existsSync(join(ROOT, name))) cpSync(join(ROOT, name), join(dir, name));
+  // The native helper, found by dist/ at ../../build (bundle) or ../../../build (modules).
+  const addon = join(ROOT, 'build', 'Release', 'mlv_native.node');
+  if (existsSync(addon)) {
+    mkdirSync(join(dir, 'build', 'Release'), { recursive: true });
+    cpSync(addon, join(dir, 'build', 'Release', 'mlv_native.node'));
+  }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   MLV_BIN = join(dir, 'bin', 'run.js');
   info.snapshot = dir;
@@ -531,15 +559,24 @@ async function main() {
       let plain = null;
       if (o.skipPlainGit) ctx.skipped.push('plain git status (--skip-plain-git): status/re-add targets not evaluated');
       else plain = preparePlainGit(ctx);
-      R.mlv = suiteMlv(ctx, plain);
+      const lfs = !o.skipLfs && have.lfs;
+      if (o.skipLfs) ctx.skipped.push('git-lfs (--skip-lfs)');
+      else if (!have.lfs) ctx.skipped.push('git-lfs (not installed: apt-get install git-lfs)');
+      const mlvRounds = [];
+      const lfsRounds = [];
+      for (let round = 1; round <= o.rounds; round++) {
+        if (o.rounds > 1) log(`— round ${round} of ${o.rounds}`);
+        if (ctx.mlvRepo) rmrf(ctx.mlvRepo); // the last round's repo stays for the remotes part
+        mlvRounds.push(suiteMlv(ctx, plain, round));
+        if (lfs) lfsRounds.push(suiteLfs(ctx, round));
+      }
+      R.mlv = medianOfRounds(mlvRounds);
+      if (lfs) R.lfs = medianOfRounds(lfsRounds);
       if (plain) {
         R.plainGit = { addAll: plain.addAll, status: R.mlv.plainStatus };
         delete R.mlv.plainStatus;
         rmrf(plain.repo);
       }
-      if (o.skipLfs) ctx.skipped.push('git-lfs (--skip-lfs)');
-      else if (!have.lfs) ctx.skipped.push('git-lfs (not installed: apt-get install git-lfs)');
-      else R.lfs = suiteLfs(ctx);
       if (o.skipAnnex) ctx.skipped.push('git-annex (--skip-annex)');
       else if (!have.annex) ctx.skipped.push('git-annex (not installed: apt-get install git-annex)');
       else {
@@ -574,12 +611,13 @@ async function main() {
   out.push(`mlv bench — ${M.date.slice(0, 16).replace('T', ' ')} UTC — ${M.cpu}, ${M.memGiB} GiB RAM, ${M.os}, Node ${M.node}, temp on ${M.tmpFs}`);
   out.push(`load average (1/5/15 min): start ${results.load.start.map((x) => x.toFixed(2)).join(' ')}, end ${results.load.end.map((x) => x.toFixed(2)).join(' ')}; total ${results.elapsedS.toFixed(0)} s`);
   out.push(`${Object.entries(M.versions).filter(([, v]) => v).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+  out.push(`mlv at ${build.commit ?? '?'}${build.uncommittedSrcFiles ? ` (+${build.uncommittedSrcFiles} uncommitted src files)` : ''}; native helper: ${build.nativeHelper ? 'yes' : 'no (JavaScript walk)'}`);
   out.push('');
   const allTargets = [];
   if (results.main) {
     const { rows, targets } = mainRows(ctx, results.main);
     allTargets.push(...targets);
-    out.push(`Seconds, warm page cache; fast commands are the median of ${o.reps} runs (mlv checkout of ${o.checkoutReps}), slow adds and peer checkouts one run. mlv link mode: ${results.main.mlv.linkMode}.`);
+    out.push(`Seconds, warm page cache; fast commands are the median of ${o.reps} runs (mlv checkout of ${o.checkoutReps}), slow adds and peer checkouts one run${o.rounds > 1 ? `; mlv and git-lfs figures are the median of ${o.rounds} alternating rounds (each round's figures are in the JSON)` : ''}. mlv link mode: ${results.main.mlv.linkMode}.`);
     out.push('');
     out.push(table(['operation', 'mlv', 'git-lfs', 'git-annex', 'plain git', 'lfs ÷ mlv', 'annex ÷ mlv', 'target'], rows));
     out.push('');
