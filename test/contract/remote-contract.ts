@@ -33,8 +33,7 @@ export interface ContractOptions {
   bigSize?: number;
   /**
    * Cases that do not apply to a kind and are therefore not declared (rather than skipped): a folder
-   * has no credentials and no network; the AWS SDK's socket idle timeout has a 60 s floor, so a host
-   * that accepts connections and never answers is not an S3 case.
+   * has no credentials and no network.
    */
   omit?: ('badCredentials' | 'refusedPort' | 'silentHost')[];
   /** The kind offers `putBytes`/`getBytes` (small objects moved through memory): declares their case. */

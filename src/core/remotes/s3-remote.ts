@@ -97,6 +97,8 @@ export class S3Remote implements KindedRemote {
   private ready: Promise<void> | undefined;
   /** False when the credentials may read and write objects but not list the bucket. */
   private canList = true;
+  /** The `timeout` setting: how long the first request may go unanswered. */
+  private readonly answerTimeoutMs: number;
 
   constructor(
     readonly name: string,
@@ -118,6 +120,7 @@ export class S3Remote implements KindedRemote {
     // supports Node 20 (DESIGN §1), so the warning would only alarm users in the middle of a push.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(clientConfig(name, settings, this.defaultJobs));
+    this.answerTimeoutMs = timeoutMs(name, settings);
   }
 
   private fullKey(key: string): string {
@@ -128,12 +131,22 @@ export class S3Remote implements KindedRemote {
    * One cheap listing on first use tells a missing bucket, bad credentials and an unreachable endpoint
    * apart with clear messages before any transfer starts. Credentials that may not list the bucket are
    * allowed: existence checks then fall back to HEAD requests.
+   *
+   * It must be answered within the remote's `timeout` (default 15 s). The SDK's own socket timeout is
+   * kept at 60 s or more for the transfers (a big multipart completion can be slow to answer), which
+   * made an endpoint that accepts connections and never answers hang for minutes.
    */
   private ensureReady(): Promise<void> {
     this.ready ??= (async () => {
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), this.answerTimeoutMs);
       try {
-        await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }));
+        await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }), { abortSignal: deadline.signal });
       } catch (err) {
+        if (deadline.signal.aborted) {
+          this.ready = undefined;
+          throw unreachable(this.name, this.url, `no answer within ${this.answerTimeoutMs / 1000} s`, err);
+        }
         const mapped = this.mapError(err, 'opening');
         if (mapped.code === 'REMOTE_DENIED') {
           this.canList = false;
@@ -141,6 +154,8 @@ export class S3Remote implements KindedRemote {
         }
         this.ready = undefined;
         throw mapped;
+      } finally {
+        clearTimeout(timer);
       }
     })();
     return this.ready;
