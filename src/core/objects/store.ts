@@ -34,13 +34,14 @@ export class ObjectStore {
   /** Whether reflink clones work from the workspace into this store (learnt on the first try). */
   private readonly cloning: CloneSupport = {};
 
+  /** `<root>/tmp`: temp files of objects being written (same file system, so they can be renamed in). */
+  readonly tmpDir: string;
+
   constructor(
     readonly root: string,
     readonly algo: HashAlgo,
-  ) {}
-
-  get tmpDir(): string {
-    return join(this.root, 'tmp');
+  ) {
+    this.tmpDir = join(root, 'tmp');
   }
 
   /** `<root>/objects/<algo>`: where this store's objects live (symbolic links into the cache point here). */
@@ -49,7 +50,7 @@ export class ObjectStore {
   }
 
   path(oid: string): string {
-    return join(this.root, objectKey(oid));
+    return `${this.root}/${objectKey(oid)}`; // (not path.join: called per object, and root is already absolute)
   }
 
   oid(hex: string): string {
@@ -143,7 +144,7 @@ export class ObjectStore {
 
   newTempPath(): string {
     this.ensureDir(this.tmpDir);
-    return join(this.tmpDir, `${process.pid}.${TEMP_SALT}.${++this.tmpCounter}`);
+    return `${this.tmpDir}/${process.pid}.${TEMP_SALT}.${++this.tmpCounter}`; // (path.join per object showed in profiles)
   }
 
   private ensureDir(dir: string): void {

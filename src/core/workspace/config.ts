@@ -3,6 +3,7 @@
  * per-machine overrides). Every key is documented with its default in `.mlv.example.yaml`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { writeFile, rename } from 'node:fs/promises';
 import { isMap, parseDocument, Document } from 'yaml';
 import { MlvError } from '../errors.js';
@@ -96,7 +97,8 @@ export function loadConfig(root: string, mlvDir: string, defaultCacheRoot = root
   }
   const dirSetting = cache.dir ?? '.mlv/cache';
   if (typeof dirSetting !== 'string' || dirSetting === '') throw bad('cache.dir', 'must be a path');
-  const dir = dirSetting.startsWith('/') ? dirSetting : `${cache.dir === undefined ? defaultCacheRoot : root}/${dirSetting}`;
+  // Normalized once here: the store builds object paths by plain concatenation.
+  const dir = resolve(dirSetting.startsWith('/') ? dirSetting : `${cache.dir === undefined ? defaultCacheRoot : root}/${dirSetting}`);
   const remotes: Record<string, Record<string, unknown>> = {};
   if (isPlainObject(raw.remotes)) {
     for (const [name, value] of Object.entries(raw.remotes)) {
