@@ -50,7 +50,7 @@ describe('HTTP remote with WebDAV', () => {
     }),
     refusedPort: async () => openRemote('web', { url: `http://127.0.0.1:${await freePort()}/x/`, ...auth, timeout: 3 }),
     silentHost: async () => openRemote('web', { url: `http://127.0.0.1:${silent.port}/x/`, ...auth, timeout: 2 }),
-  }));
+  }), { inMemory: true });
 
   it('takes credentials embedded in the url without showing the password', async () => {
     await mkdir(join(root, 'embedded'));
@@ -76,6 +76,11 @@ describe('HTTP remote, read-only', () => {
     expect(err).toBeInstanceOf(MlvError);
     expect((err as MlvError).code).toBe('REMOTE_READ_ONLY');
     expect((err as MlvError).hint).toContain('webdav true');
+    // Small objects come through memory over plain HTTP too; writing them is refused the same way.
+    expect(await remote.getBytes!(key, 1024)).toEqual(Buffer.from('served statically'));
+    expect(await remote.getBytes!(key, 5)).toBeNull();
+    const inMemory = await remote.putBytes!(keyFor('new'), Buffer.from('x')).then(() => undefined, (e: unknown) => e);
+    expect((inMemory as MlvError).code).toBe('REMOTE_READ_ONLY');
     await remote.close();
   });
 });

@@ -52,8 +52,8 @@ interface RequestOptions {
   headers?: Record<string, string>;
   /** A file to stream as the body. */
   bodyFile?: { path: string; size: number; onBytes?: (n: number) => void };
-  /** A small in-memory body (PROPFIND XML). */
-  body?: string;
+  /** A small in-memory body (PROPFIND XML, or a small object). */
+  body?: string | Uint8Array;
   signal?: AbortSignal;
   key?: string;
 }
@@ -110,7 +110,7 @@ export class HttpRemote implements KindedRemote {
     const headers: Record<string, string> = { ...this.headers, ...opts.headers };
     if (url.origin !== this.base.origin) delete headers.authorization;
     if (opts.bodyFile) headers['content-length'] = String(opts.bodyFile.size);
-    else if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
+    else if (opts.body !== undefined) headers['content-length'] = String(typeof opts.body === 'string' ? Buffer.byteLength(opts.body) : opts.body.byteLength);
     else if (method === 'PUT' || method === 'MKCOL' || method === 'MOVE') headers['content-length'] = '0';
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -251,20 +251,29 @@ export class HttpRemote implements KindedRemote {
     } catch (err) {
       throw systemError(err, 'reading', localPath);
     }
+    await this.publish(key, { bodyFile: { path: localPath, size, onBytes: opts.onBytes } }, opts.signal);
+  }
+
+  /** A small object from memory: the same PUT-then-MOVE as `put`, without a temp file to read. */
+  async putBytes(key: string, data: Uint8Array, opts: TransferOptions = {}): Promise<void> {
+    this.requireWritable('upload');
+    await this.ensureReady();
+    await this.publish(key, { body: data }, opts.signal);
+    opts.onBytes?.(data.byteLength);
+  }
+
+  /** PUTs the body as `tmp/<unique>`, then MOVEs it over `key`: readers never see half an object. */
+  private async publish(key: string, body: Pick<RequestOptions, 'bodyFile' | 'body'>, signal?: AbortSignal): Promise<void> {
     const tmpKey = `tmp/${tempSuffix()}`;
     let uploaded = false;
     try {
       await this.mkcols('tmp/');
-      const res = await this.request('PUT', this.urlOf(tmpKey), {
-        bodyFile: { path: localPath, size, onBytes: opts.onBytes },
-        signal: opts.signal,
-        key,
-      });
+      const res = await this.request('PUT', this.urlOf(tmpKey), { ...body, signal, key });
       res.body.resume();
       if (res.status !== 200 && res.status !== 201 && res.status !== 204) throw this.statusError(res, 'uploading', key);
       uploaded = true;
       await this.mkcols(key.slice(0, key.lastIndexOf('/') + 1));
-      throwIfAborted(opts.signal);
+      throwIfAborted(signal);
       const moved = await this.request('MOVE', this.urlOf(tmpKey), {
         headers: { destination: this.urlOf(key).href, overwrite: 'T' },
         key,
@@ -274,7 +283,7 @@ export class HttpRemote implements KindedRemote {
       uploaded = false;
     } catch (err) {
       if (uploaded) await this.request('DELETE', this.urlOf(tmpKey)).then((r) => r.body.resume(), () => undefined);
-      if (opts.signal?.aborted) throw abortedError();
+      if (signal?.aborted) throw abortedError();
       throw err;
     }
   }
@@ -323,6 +332,42 @@ export class HttpRemote implements KindedRemote {
     if (expected !== undefined && (await stat(localPath)).size !== Number(expected)) {
       throw new RemoteError('REMOTE_IO', this.name, `${subject(this.name, this.url, key)}: the download was cut short`, { key, transient: true });
     }
+  }
+
+  /** A small object into memory, or null (having read no body) when it is bigger than `maxBytes`. */
+  async getBytes(key: string, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer | null> {
+    await this.ensureReady();
+    const res = await this.request('GET', this.urlOf(key), { signal: opts.signal, key });
+    if (res.status !== 200) throw this.statusError(res, 'downloading', key);
+    const declared = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
+    if (declared !== undefined && declared > maxBytes) {
+      res.body.destroy();
+      return null;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          res.body.destroy();
+          return null;
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      if (opts.signal?.aborted) throw abortedError();
+      throw new RemoteError('REMOTE_IO', this.name, `${subject(this.name, this.url, key)}: the download broke off: ${(err as Error).message}`, {
+        key,
+        cause: err,
+        transient: true,
+      });
+    }
+    if (declared !== undefined && size !== declared) {
+      throw new RemoteError('REMOTE_IO', this.name, `${subject(this.name, this.url, key)}: the download was cut short`, { key, transient: true });
+    }
+    opts.onBytes?.(size);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObjectInfo> {
