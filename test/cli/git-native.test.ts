@@ -233,6 +233,34 @@ describe('mlv install: hooks', () => {
     expect(pushed.out).toMatch(/mlv: pushed \d+ object\(s\) to remote 'store'/);
     const status = mlv(dir, ['status', '--remote', '--json']);
     expect(JSON.parse(status.stdout).entries.every((e: { state: string }) => e.state === 'in-sync'), status.stdout).toBe(true);
+    const inStore = (rev: string, pointer: string) => {
+      const oid = /oid: (\S+)/.exec(git(dir, 'show', `${rev}:${pointer}`))![1]!;
+      const [algo, hex] = oid.split(':') as [string, string];
+      return existsSync(join(store, 'objects', algo, hex.slice(0, 2), hex.slice(2)));
+    };
+    // origin already had v1 (pushed above without an mlv remote, with a note): only new commits count.
+    expect(inStore('v1', 'model.bin.mlv')).toBe(false);
+    // A Git remote that has none of the commits: every pushed commit's data goes, not only the tip's.
+    const mirror = join(tempDir('mlv-bare-'), 'm.git');
+    execFileSync('git', ['init', '-q', '--bare', mirror], { env: testEnv() });
+    git(dir, 'remote', 'add', 'mirror', mirror);
+    const all = gitRun(dir, 'push', 'mirror', 'main');
+    expect(all.code, all.out).toBe(0);
+    expect(inStore('v1', 'model.bin.mlv')).toBe(true);
+    expect(inStore('v1', 'imgs.mlv')).toBe(true);
+    // Two commits pushed at once: the one in the middle carries its data too; commits the remote has
+    // (origin/main) are not scanned again.
+    writeFiles(dir, { 'model.bin': 'model v3' });
+    ok(dir, 'commit');
+    git(dir, 'commit', '-qam', 'v3');
+    writeFiles(dir, { 'model.bin': 'model v4' });
+    ok(dir, 'commit');
+    git(dir, 'commit', '-qam', 'v4');
+    const both = gitRun(dir, 'push', 'origin', 'main');
+    expect(both.code, both.out).toBe(0);
+    expect(both.out).toContain("mlv: pushed 2 object(s) to remote 'store'");
+    expect(inStore('HEAD~1', 'model.bin.mlv')).toBe(true);
+    expect(inStore('HEAD', 'model.bin.mlv')).toBe(true);
   });
 
   it('pre-push fails the Git push when data it needs is neither in the cache nor on the remote', async () => {

@@ -7,18 +7,21 @@
  *    `core.autopull: true`. Nothing here fails the Git command: problems come back as messages.
  *    During a rebase (Git fires post-checkout when it starts) nothing is done; post-rewrite does it at
  *    the end.
- *  - pre-push: push the data of the commits being pushed (the pointers at each pushed tip) to mlv's
- *    default remote. With no remote configured it only says so. It fails (and so fails the Git push)
- *    when some data could not be pushed and the remote does not already have it.
+ *  - pre-push: push the data of the commits being pushed (every commit the Git remote lacks, not only
+ *    the tips, as git-lfs does) to mlv's default remote. With no remote configured it only says so. It
+ *    fails (and so fails the Git push) when some data could not be pushed and the remote does not
+ *    already have it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlvError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
+import { commitsToPush } from '../git/git-cli.js';
 import { gitDirs, HistoryReader } from '../git/history.js';
 import { objectKey } from '../objects/oid.js';
 import { chooseRemoteName, openRepoRemote } from '../remotes/open-remote.js';
 import type { Selection } from '../workspace/artifacts.js';
+import { historyArtifacts } from '../workspace/history-selection.js';
 import type { Repo } from '../workspace/repo.js';
 import { checkout, type CheckoutResult } from './checkout.js';
 import { dropUntrackedData } from './drop-untracked-data.js';
@@ -56,7 +59,7 @@ export async function runHook(repo: Repo, hook: string, args: string[], opts: Ho
       if (args[0] !== 'rebase') return { ok: true, messages: [], skipped: 'not a rebase' };
       return restore(repo, opts.reporter);
     case 'pre-push':
-      return prePush(repo, opts.input ?? '', opts.reporter);
+      return prePush(repo, opts.input ?? '', args[0], opts.reporter);
     default:
       throw new MlvError('USAGE', `unknown hook '${hook}'`, { hint: 'mlv handles post-checkout, post-merge, post-rewrite and pre-push', exitCode: 2 });
   }
@@ -128,7 +131,8 @@ async function restore(repo: Repo, reporter: Reporter = silentReporter): Promise
   return { ok: true, messages, checkout: result };
 }
 
-async function prePush(repo: Repo, input: string, reporter: Reporter = silentReporter): Promise<HookOutcome> {
+/** @param gitRemote the hook's first argument: the name (or URL) of the Git remote being pushed to. */
+async function prePush(repo: Repo, input: string, gitRemote: string | undefined, reporter: Reporter = silentReporter): Promise<HookOutcome> {
   try {
     chooseRemoteName(repo);
   } catch (err) {
@@ -137,16 +141,18 @@ async function prePush(repo: Repo, input: string, reporter: Reporter = silentRep
     }
     throw err;
   }
-  const commits = input
+  const refs = input
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 4 && !ZERO.test(f[1]!))
-    .map((f) => f[1]!);
-  if (commits.length === 0) return { ok: true, messages: [], skipped: 'nothing pushed' };
-  const history = new HistoryReader(repo.root);
+    .filter((f) => f.length >= 4);
+  const tips = [...new Set(refs.filter((f) => !ZERO.test(f[1]!)).map((f) => f[1]!))];
+  if (tips.length === 0) return { ok: true, messages: [], skipped: 'nothing pushed' };
+  const remoteTips = [...new Set(refs.filter((f) => !ZERO.test(f[3]!)).map((f) => f[3]!))];
+  const commits = await commitsToPush(repo.root, tips, remoteTips, gitRemote);
+  if (commits.length === 0) return { ok: true, messages: [], skipped: 'the remote already has these commits' };
   const byOid = new Map<string, Selection>();
-  for (const c of [...new Set(commits)]) {
-    for (const a of await history.artifactsAt(c)) if (!byOid.has(a.pointer.oid)) byOid.set(a.pointer.oid, { artifact: a });
+  for (const v of await historyArtifacts(repo, { revs: commits })) {
+    if (!byOid.has(v.artifact.pointer.oid)) byOid.set(v.artifact.pointer.oid, { artifact: v.artifact });
   }
   if (byOid.size === 0) return { ok: true, messages: [], skipped: 'no pointers in the pushed commits' };
   // A folder whose listing is not in the cache cannot be pushed from here; fine when the remote has it.

@@ -46,6 +46,20 @@ export async function gitPointerFiles(root: string, under: string[] = []): Promi
   return [...new Set(splitZ(out))].sort();
 }
 
+/**
+ * The commits a `git push` sends: reachable from `tips` but not from what the remote already has — its
+ * old tips (`remoteTips`, those this repository knows) and, for a named remote, its remote-tracking
+ * branches. As git-lfs does, so a push of several commits carries the data of every one of them.
+ */
+export async function commitsToPush(root: string, tips: string[], remoteTips: string[], remote?: string): Promise<string[]> {
+  if (tips.length === 0) return [];
+  const args = ['rev-list', '--ignore-missing', ...tips, '--not', ...remoteTips];
+  // A remote given as a URL has no tracking branches; a name with glob characters is not a remote.
+  if (remote && /^[\w.-]+$/.test(remote)) args.push(`--remotes=${remote}`);
+  const out = await runGit(root, args);
+  return out.split('\n').filter((l) => l.length > 0);
+}
+
 /** A pathspec that matches `p` literally (no glob magic). */
 function literal(p: string): string {
   return `:(literal)${p}`;
