@@ -484,7 +484,7 @@ function snapshotBuild(o, tmp) {
   mkdirSync(dir);
   for (const name of ['bin', 'dist']) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
   for (const name of ['package.json', 'oclif.manifest.json']) if (existsSync(join(ROOT, name))) cpSync(join(ROOT, name), join(dir, name));
-  // The native helper, found by dist/ at ../../build (bundle) or ../../../build (modules).
+  // The native helper, found by dist/ at ../../build.
   const addon = join(ROOT, 'build', 'Release', 'mlv_native.node');
   if (existsSync(addon)) {
     mkdirSync(join(dir, 'build', 'Release'), { recursive: true });

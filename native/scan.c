@@ -33,6 +33,8 @@
 #include <unistd.h>
 #include <node_api.h>
 
+#include "native.h"
+
 #if defined(__APPLE__)
 #define MTIME st_mtimespec
 #else
@@ -62,26 +64,31 @@ typedef struct {
   char err_path[4096];
 } list_t;
 
-static const char *errno_code(int e) {
+const char *mlv_errno_code(int e) {
   switch (e) {
     case ENOENT: return "ENOENT";
     case EACCES: return "EACCES";
     case EPERM: return "EPERM";
     case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EEXIST: return "EEXIST";
     case ELOOP: return "ELOOP";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case EMFILE: return "EMFILE";
     case ENFILE: return "ENFILE";
     case ENOMEM: return "ENOMEM";
+    case ENOSPC: return "ENOSPC";
+    case EDQUOT: return "EDQUOT";
+    case EROFS: return "EROFS";
     default: return "EIO";
   }
 }
 
 static napi_value throw_errno(napi_env env, int e, const char *syscall, const char *path) {
   char msg[4300];
-  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_code(e), strerror(e), syscall, path);
+  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", mlv_errno_code(e), strerror(e), syscall, path);
   napi_value code, message, err, value;
-  napi_create_string_utf8(env, errno_code(e), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, mlv_errno_code(e), NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, code, message, &err);
   napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &value);
@@ -336,6 +343,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scanTree", NAPI_AUTO_LENGTH, scan_tree, NULL, &fn);
   napi_set_named_property(env, exports, "scanTree", fn);
+  mlv_register_writer(env, exports);
   return exports;
 }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nativeHelper, SCAN_FIELDS } from '../../src/core/workspace/native.js';
+import { nativeHelper, SCAN_FIELDS } from '../../src/core/native.js';
 import { walkDir, walkJs, type WalkResult } from '../../src/core/workspace/walk.js';
 import { tempDir } from '../helpers/repo.js';
 

@@ -67,7 +67,7 @@ function removeStaleTemps(dir: string): number {
     const pid = Number(name.split(/[.-]/)[0]);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
     if (pid === process.pid) continue;
-    rmSync(join(dir, name), { force: true });
+    rmSync(join(dir, name), { force: true, recursive: true }); // (a folder: temp files spread by the native writer)
     removed++;
   }
   return removed;

@@ -3,7 +3,7 @@
  * read-only (0444), written atomically (temp file in the same store → durable → rename), verified by
  * rehashing. The local cache is one; remote adapters use the same key layout.
  */
-import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { execFile } from 'node:child_process';
@@ -12,7 +12,10 @@ import { randomBytes } from 'node:crypto';
 
 /** Temp names are `<pid>.<salt>.<n>`: unique across processes and restarts without per-file randomness. */
 const TEMP_SALT = randomBytes(4).toString('hex');
+/** Sub-folders a process spreads its small temp files over when the native writer creates them. */
+export const TEMP_SPREAD = 16;
 import { CorruptObjectError, MlvError, systemError } from '../errors.js';
+import { nativeHelper, writeFailureError } from '../native.js';
 import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
 import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './oid.js';
 
@@ -142,10 +145,40 @@ export class ObjectStore {
     }
   }
 
-  newTempPath(): string {
-    this.ensureDir(this.tmpDir);
-    return `${this.tmpDir}/${process.pid}.${TEMP_SALT}.${++this.tmpCounter}`; // (path.join per object showed in profiles)
+  /**
+   * A new temp file name. `spread`: in one of TEMP_SPREAD sub-folders of this process (removed again by
+   * `removeTempFolders`), so the native writer's threads create files in different folders instead of
+   * queueing on one folder's lock.
+   */
+  newTempPath(spread = false): string {
+    const n = ++this.tmpCounter;
+    if (!spread) {
+      this.ensureDir(this.tmpDir);
+      return `${this.tmpDir}/${process.pid}.${TEMP_SALT}.${n}`; // (path.join per object showed in profiles)
+    }
+    const dir = `${this.tmpDir}/${process.pid}.${TEMP_SALT}.d${n % TEMP_SPREAD}`;
+    if (!this.knownDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+      this.tempFolders.add(dir);
+    }
+    return `${dir}/${n}`;
   }
+
+  /** Removes this process's (empty) temp sub-folders; anything left in them stays for `cache verify`. */
+  removeTempFolders(): void {
+    for (const dir of this.tempFolders) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        continue; // not empty (another batch of this process is still writing) or already gone
+      }
+      this.tempFolders.delete(dir);
+      this.knownDirs.delete(dir);
+    }
+  }
+
+  private readonly tempFolders = new Set<string>();
 
   private ensureDir(dir: string): void {
     if (this.knownDirs.has(dir)) return;
@@ -194,9 +227,12 @@ export class ObjectStore {
   addBytesSync(data: Uint8Array, hex: string, batch: StoreBatch, knownAbsent = false): AddResult {
     const oid = this.oid(hex);
     if (batch.pending.has(oid) || (!knownAbsent && this.hasHexSync(oid, hex))) return { oid, size: data.byteLength, written: false };
-    const tmp = this.newTempPath();
+    const writer = nativeHelper();
+    const tmp = this.newTempPath(writer !== undefined);
     try {
-      writeNewFileSync(tmp, data, 0o444);
+      // On the native writer's threads when it is there (failures surface when the batch flushes).
+      if (writer) writer.queueWrite(tmp, data, 0o444);
+      else writeNewFileSync(tmp, data, 0o444);
     } catch (err) {
       rmSync(tmp, { force: true });
       throw systemError(err, 'writing object', oid);
@@ -393,15 +429,23 @@ export class ObjectStore {
   placeAll(pending: Map<string, string>): void {
     // No existence check: if another process placed the same object meanwhile, the rename replaces it
     // with identical bytes (content addressing), which is harmless and saves a stat per object.
+    // With the native helper the renames run on its writer threads (into up to 256 folders at once).
+    const writer = nativeHelper();
     for (const [oid, tmp] of pending) {
       const dest = this.path(oid);
       this.ensureDir(dest.slice(0, dest.lastIndexOf('/')));
-      renameSync(tmp, dest);
+      if (writer) writer.queueRename(tmp, dest);
+      else renameSync(tmp, dest);
       if (this.listing) {
         const hex = hexOf(oid);
         const names = this.listing.names.get(hex.slice(0, 2));
         if (names) names.add(hex.slice(2));
       }
+    }
+    const failed = writer?.drainWrites()[0];
+    if (failed) {
+      const oid = [...pending].find(([, tmp]) => tmp === failed.path)?.[0] ?? failed.path;
+      throw systemError(writeFailureError(failed), 'placing object', oid);
     }
   }
 }
@@ -443,16 +487,35 @@ export class StoreBatch {
     this.bytes = 0;
     const previous = this.inFlight;
     await previous; // at most one chunk in flight: bounds the temp files at risk and surfaces errors
-    this.inFlight = syncFileSystem(this.store.tmpDir, [...chunk.values()]).then(() => this.store.placeAll(chunk));
+    this.settleWrites(chunk);
+    this.inFlight = syncFileSystem(this.store.tmpDir, [...chunk.values()]).then(() => {
+      this.store.placeAll(chunk);
+      if (this.pending.size === 0) this.store.removeTempFolders();
+    });
     this.inFlight.catch(() => undefined); // observed by the next flush
+  }
+
+  /**
+   * Waits for the native writer to finish this chunk's temp files. On a failure (a full disk…) the
+   * chunk's temp files are removed and the error names the object.
+   */
+  private settleWrites(chunk: Map<string, string>): void {
+    const failures = nativeHelper()?.drainWrites() ?? [];
+    if (failures.length === 0) return;
+    for (const tmp of chunk.values()) rmSync(tmp, { force: true });
+    const byTemp = new Map([...chunk].map(([oid, tmp]) => [tmp, oid]));
+    const first = failures[0]!;
+    throw systemError(writeFailureError(first), 'writing object', byTemp.get(first.path) ?? first.path);
   }
 
   /** Drops unflushed temp files (on error). */
   async discard(): Promise<void> {
     await this.inFlight?.catch(() => undefined);
+    nativeHelper()?.drainWrites(); // (their failures no longer matter: every temp file goes)
     const temps = [...this.pending.values()];
     this.pending.clear();
     await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
+    this.store.removeTempFolders();
   }
 }
 

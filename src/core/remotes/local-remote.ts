@@ -3,7 +3,7 @@
  * Same layout as the cache. Writes go to `<root>/tmp/` first, are fsynced, then renamed into place, so a
  * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
  */
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { chmod, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -23,9 +23,10 @@ import {
   objectMissing,
 } from './common.js';
 import { CorruptObjectError, systemError } from '../errors.js';
+import { nativeHelper, writeFailureError } from '../native.js';
 import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem, writeNewFileSync, type CloneSupport } from '../objects/store.js';
+import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem, TEMP_SPREAD, writeNewFileSync, type CloneSupport } from '../objects/store.js';
 import { readWholeIfSmall } from '../objects/hash.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
@@ -112,6 +113,19 @@ export class LocalRemote implements KindedRemote {
     });
   }
 
+  /** Removes emptied temp folders (one still holding files, of a crashed run, stays). */
+  private removeFolders(folders: Set<string>): void {
+    for (const dir of folders) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        continue;
+      }
+      folders.delete(dir);
+      this.knownDirs.delete(dir);
+    }
+  }
+
   private ensureDirSync(dir: string): void {
     if (this.knownDirs.has(dir)) return;
     mkdirSync(dir, { recursive: true });
@@ -156,6 +170,12 @@ export class LocalRemote implements KindedRemote {
   deferredPuts(): DeferredPuts {
     const pending: [tmp: string, dest: string][] = [];
     const tmpDir = join(this.root, 'tmp');
+    const spreadPrefix = `${tempSuffix()}.d`;
+    const spreadFolders = new Set<string>();
+    const keyOfTemp = (batch: [string, string][], tmp: string) => {
+      const dest = batch.find(([t]) => t === tmp)?.[1];
+      return dest ? dest.slice(this.root.length + 1) : undefined;
+    };
     return {
       put: async (key, localPath, opts = {}) => {
         const size = (await stat(localPath).catch(() => undefined))?.size;
@@ -177,34 +197,49 @@ export class LocalRemote implements KindedRemote {
       putBytes: async (key, data, opts = {}) => {
         await this.ensureRoot();
         throwIfAborted(opts.signal);
-        const tmp = join(tmpDir, tempSuffix());
+        // With the native helper, written on its threads into spread temp folders (see ObjectStore).
+        const writer = nativeHelper();
+        const folder = writer ? join(tmpDir, `${spreadPrefix}${pending.length % TEMP_SPREAD}`) : tmpDir;
+        const tmp = join(folder, tempSuffix());
         try {
-          this.ensureDirSync(tmpDir);
-          writeNewFileSync(tmp, data, 0o444);
+          this.ensureDirSync(folder);
+          if (writer) writer.queueWrite(tmp, data, 0o444);
+          else writeNewFileSync(tmp, data, 0o444);
         } catch (err) {
           rmSync(tmp, { force: true });
           throw this.fsError(err, 'uploading', key);
         }
+        if (writer) spreadFolders.add(folder);
         opts.onBytes?.(data.byteLength);
         pending.push([tmp, this.pathOf(key)]);
       },
       flush: async () => {
         if (pending.length === 0) return;
         const batch = pending.splice(0);
+        const writer = nativeHelper();
         try {
+          const written = writer?.drainWrites()[0];
+          if (written) throw Object.assign(writeFailureError(written), { key: keyOfTemp(batch, written.path) });
           await syncFileSystem(tmpDir, batch.map(([tmp]) => tmp));
           for (const [tmp, dest] of batch) {
             this.ensureDirSync(dirname(dest));
-            renameSync(tmp, dest);
+            if (writer) writer.queueRename(tmp, dest);
+            else renameSync(tmp, dest);
           }
+          const placed = writer?.drainWrites()[0];
+          if (placed) throw Object.assign(writeFailureError(placed), { key: keyOfTemp(batch, placed.path) });
         } catch (err) {
           await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
-          throw this.fsError(err, 'publishing uploaded objects in', 'objects/');
+          throw this.fsError(err, 'publishing uploaded objects in', (err as { key?: string }).key ?? 'objects/');
+        } finally {
+          this.removeFolders(spreadFolders);
         }
       },
       discard: async () => {
+        nativeHelper()?.drainWrites();
         const batch = pending.splice(0);
         await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
+        this.removeFolders(spreadFolders);
       },
     };
   }

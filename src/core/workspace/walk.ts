@@ -7,7 +7,7 @@
 import { readdirSync, lstatSync, readlinkSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { nameProblem } from '../objects/tree.js';
-import { nativeHelper, SCAN_FIELDS, SCAN_KIND, type NativeScan } from './native.js';
+import { nativeHelper, SCAN_FIELDS, SCAN_KIND, type NativeScan } from '../native.js';
 
 /**
  * What mlv needs to know about a regular file found by a walk. `fs.Stats` satisfies it; walks keep a

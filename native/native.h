@@ -1,0 +1,12 @@
+/* Shared between the parts of mlv's native helper (scan.c registers everything). */
+#ifndef MLV_NATIVE_H
+#define MLV_NATIVE_H
+#include <node_api.h>
+
+/* The errno name Node uses for `err` (ENOENT, EACCES, ENOSPC…), EIO for the rest. */
+const char *mlv_errno_code(int err);
+
+/* Adds queueWrite and drainWrites (writer.c) to the module's exports. */
+void mlv_register_writer(napi_env env, napi_value exports);
+
+#endif
