@@ -139,16 +139,27 @@ static int start_workers(void) {
 
 static void enqueue(job_t *j);
 
+/* A string argument as a new C string (NULL, with a JS exception pending, when it is not a string). */
+static char *string_arg(napi_env env, napi_value v, const char *what) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  char *out = malloc(len + 1);
+  if (!out) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, v, out, len + 1, &len);
+  return out;
+}
+
 static napi_value queue_write(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
     napi_throw_type_error(env, NULL, "queueWrite(path, data, mode)");
-    return NULL;
-  }
-  size_t path_len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &path_len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "queueWrite: path must be a string");
     return NULL;
   }
   void *data = NULL;
@@ -162,16 +173,14 @@ static napi_value queue_write(napi_env env, napi_callback_info info) {
   }
   int32_t mode = 0;
   napi_get_value_int32(env, argv[2], &mode);
-
+  char *path = string_arg(env, argv[0], "queueWrite: path must be a string");
+  if (!path) return NULL;
   job_t *j = malloc(sizeof(job_t) + len);
-  char *path = malloc(path_len + 1);
-  if (!j || !path) {
-    free(j);
+  if (!j) {
     free(path);
     napi_throw_error(env, "ENOMEM", "queueWrite: out of memory");
     return NULL;
   }
-  napi_get_value_string_utf8(env, argv[0], path, path_len + 1, &path_len);
   j->next = NULL;
   j->path = path;
   j->rename_to = NULL;
@@ -204,22 +213,6 @@ static void enqueue(job_t *j) {
   unfinished++;
   pthread_cond_signal(&work_cv);
   pthread_mutex_unlock(&mu);
-}
-
-/* A string argument as a new C string (NULL, with a JS exception pending, when it is not a string). */
-static char *string_arg(napi_env env, napi_value v, const char *what) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
-  char *out = malloc(len + 1);
-  if (!out) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  napi_get_value_string_utf8(env, v, out, len + 1, &len);
-  return out;
 }
 
 static napi_value queue_rename(napi_env env, napi_callback_info info) {
