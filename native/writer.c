@@ -7,12 +7,16 @@
  * 2-core machine (the same reason `rclone copy` runs four transfers at once). The main thread meanwhile
  * reads and hashes the next files.
  *
- *   queueWrite(path, data, mode)  copies `data` and queues "create `path` (O_EXCL) with these bytes";
- *                                 returns at once (or waits while more than MAX_QUEUED_BYTES are queued)
+ *   queueWrite(path, data, mode[, dest])
+ *                                 copies `data` and queues "create `path` (O_EXCL) with these bytes"
+ *                                 (executable modes set past the umask), then, with `dest`, "rename it
+ *                                 to `dest`"; returns at once (or waits while more than
+ *                                 MAX_QUEUED_BYTES are queued)
  *   queueRename(from, to)         queues rename(from, to) (placing finished temp files into the store)
  *   drainWrites()                 waits until every queued job is done and returns the failures since
  *                                 the last drain: [{ path, code, message }] (a failed new file is
- *                                 removed; `path` is the source of a failed rename)
+ *                                 removed; `path` is the source of a failed rename, the `dest` of a
+ *                                 failed write-and-rename)
  *
  * Durability is the caller's business, as for the synchronous writes it replaces: the store syncs the
  * file system once per batch before renaming the temp files into place (DESIGN §4).
@@ -32,10 +36,13 @@
 #define WRITER_THREADS 4
 #define MAX_QUEUED_BYTES (64u << 20)
 
+enum job_kind { JOB_WRITE, JOB_RENAME, JOB_PLACE };
+
 typedef struct job {
   struct job *next;
-  char *path;
-  char *rename_to; /* a rename job (path → rename_to) instead of a write */
+  enum job_kind kind;
+  char *path;      /* the file to create (write, place) or to rename (rename) */
+  char *rename_to; /* rename, place: where `path` goes */
   size_t len;
   int mode;
   unsigned char data[]; /* len bytes */
@@ -55,8 +62,9 @@ static int started = 0;
 static failure_t *failures = NULL;
 static size_t n_failures = 0, cap_failures = 0;
 
+/* Runs one job; 0 or the errno of what failed. A file it created is removed again when a step fails. */
 static int write_file(const job_t *j) {
-  if (j->rename_to) return rename(j->path, j->rename_to) == 0 ? 0 : errno;
+  if (j->kind == JOB_RENAME) return rename(j->path, j->rename_to) == 0 ? 0 : errno;
   int fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, j->mode);
   if (fd < 0) return errno;
   size_t off = 0;
@@ -71,7 +79,19 @@ static int write_file(const job_t *j) {
     }
     off += (size_t)n;
   }
+  /* Executable files get their mode past the umask, as the JavaScript writes do (exactMode). */
+  if ((j->mode & 0111) && fchmod(fd, j->mode) != 0) {
+    int e = errno;
+    close(fd);
+    unlink(j->path);
+    return e;
+  }
   if (close(fd) != 0) {
+    int e = errno;
+    unlink(j->path);
+    return e;
+  }
+  if (j->kind == JOB_PLACE && rename(j->path, j->rename_to) != 0) {
     int e = errno;
     unlink(j->path);
     return e;
@@ -110,8 +130,14 @@ static void *worker(void *arg) {
 
     pthread_mutex_lock(&mu);
     if (err) {
-      record_failure(j->path, err);
-      j->path = NULL;
+      /* A place job is reported by its destination (what the caller knows it by). */
+      if (j->kind == JOB_PLACE) {
+        record_failure(j->rename_to, err);
+        j->rename_to = NULL;
+      } else {
+        record_failure(j->path, err);
+        j->path = NULL;
+      }
     }
     queued_bytes -= j->len;
     unfinished--;
@@ -156,11 +182,12 @@ static char *string_arg(napi_env env, napi_value v, const char *what) {
   return out;
 }
 
+/* queueWrite(path, data, mode[, dest]): with `dest`, the new file is then renamed to `dest` (a place job). */
 static napi_value queue_write(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
-    napi_throw_type_error(env, NULL, "queueWrite(path, data, mode)");
+    napi_throw_type_error(env, NULL, "queueWrite(path, data, mode[, dest])");
     return NULL;
   }
   void *data = NULL;
@@ -176,15 +203,27 @@ static napi_value queue_write(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, argv[2], &mode);
   char *path = string_arg(env, argv[0], "queueWrite: path must be a string");
   if (!path) return NULL;
+  napi_valuetype dest_type = napi_undefined;
+  if (argc >= 4) napi_typeof(env, argv[3], &dest_type);
+  char *dest = NULL;
+  if (dest_type != napi_undefined) {
+    dest = string_arg(env, argv[3], "queueWrite: dest must be a string");
+    if (!dest) {
+      free(path);
+      return NULL;
+    }
+  }
   job_t *j = malloc(sizeof(job_t) + len);
   if (!j) {
     free(path);
+    free(dest);
     napi_throw_error(env, "ENOMEM", "queueWrite: out of memory");
     return NULL;
   }
   j->next = NULL;
+  j->kind = dest ? JOB_PLACE : JOB_WRITE;
   j->path = path;
-  j->rename_to = NULL;
+  j->rename_to = dest;
   j->len = len;
   j->mode = mode;
   if (len) memcpy(j->data, data, len);
@@ -198,9 +237,15 @@ static void enqueue(job_t *j) {
   pthread_mutex_lock(&mu);
   if (!start_workers()) {
     int err = write_file(j); /* no threads could start: do it here, report it at the next drain */
-    if (err) record_failure(j->path, err);
-    else free(j->path);
+    if (err && j->kind == JOB_PLACE) {
+      record_failure(j->rename_to, err);
+      j->rename_to = NULL;
+    } else if (err) {
+      record_failure(j->path, err);
+      j->path = NULL;
+    }
     pthread_mutex_unlock(&mu);
+    free(j->path);
     free(j->rename_to);
     free(j);
     return;
@@ -234,6 +279,7 @@ static napi_value queue_rename(napi_env env, napi_callback_info info) {
     return NULL;
   }
   j->next = NULL;
+  j->kind = JOB_RENAME;
   j->path = from;
   j->rename_to = to;
   j->len = 0;

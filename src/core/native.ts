@@ -24,8 +24,11 @@ export interface NativeWriteFailure {
 
 interface NativeHelper {
   scanTree(root: string): NativeScan;
-  /** Copies `data` and queues creating `path` (exclusively) with it on a writer thread. */
-  queueWrite(path: string, data: Uint8Array, mode: number): void;
+  /**
+   * Copies `data` and queues creating `path` (exclusively; executable modes set past the umask) with it
+   * on a writer thread — then, with `dest`, renaming it to `dest` (a failure is reported by `dest`).
+   */
+  queueWrite(path: string, data: Uint8Array, mode: number, dest?: string): void;
   /** Queues rename(from, to) on a writer thread. */
   queueRename(from: string, to: string): void;
   /** Waits for every queued write and rename; the failures since the last drain. */

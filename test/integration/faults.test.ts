@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -271,6 +271,34 @@ describe('a full disk', () => {
       const again = mlv(ws, ['checkout']);
       expect(again.code, show(again)).toBe(0);
       expect((await hashFile('xxh128', join(ws, 'big.bin'))).hex).toBe(want);
+    } finally {
+      execFileSync('umount', [ws]);
+    }
+  });
+
+  it.skipIf(!mounted)('checkout of many small files onto a full disk (written on writer threads) fails naming a file, then succeeds', async () => {
+    const ws = tempDir('mlv-tmpfs-ws-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', ws]);
+    try {
+      execFileSync('git', ['init', '-q', '-b', 'main', ws]);
+      const cacheDir = tempDir('mlv-cache-');
+      expect(mlv(ws, ['init']).code).toBe(0);
+      writeFileSync(join(ws, '.mlv/config.local.yaml'), `cache:\n  dir: ${cacheDir}\n`);
+      const files = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d/f${i}.bin`, randomBytes(100_000)]));
+      writeFiles(ws, files);
+      expect(mlv(ws, ['add', 'd']).code).toBe(0);
+      rmSync(join(ws, 'd'), { recursive: true });
+      writeFileSync(join(ws, 'filler'), Buffer.alloc(2_500_000));
+      const r = mlv(ws, ['checkout']);
+      expect(r.code, show(r)).toBe(1);
+      expect(r.stderr).toMatch(/space/i);
+      expect(r.stderr).toMatch(/d\/f\d+\.bin/);
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+      expect(listFiles(join(ws, '.mlv/tmp/staging'))).toEqual([]);
+      rmSync(join(ws, 'filler'));
+      const again = mlv(ws, ['checkout']);
+      expect(again.code, show(again)).toBe(0);
+      for (const [rel, body] of Object.entries(files)) expect(readFileSync(join(ws, rel)).equals(body), rel).toBe(true);
     } finally {
       execFileSync('umount', [ws]);
     }

@@ -6,12 +6,13 @@
  * `force` is the explicit way to discard them. Copies are verified against their oid while copying.
  */
 import { lstatSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
-import { MlvError } from '../errors.js';
+import { MlvError, systemError } from '../errors.js';
+import { writeFailureError } from '../native.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { warmHasher } from '../objects/hash.js';
 import { hexOf } from '../objects/oid.js';
 import { inSubpath, resolveSelections, type Artifact, type Selection } from '../workspace/artifacts.js';
-import { Linker } from '../workspace/link.js';
+import { Linker, QUEUED } from '../workspace/link.js';
 import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { knownTreeOf, readTreeFlat, workspaceFileHex, type FileInfo } from '../workspace/snapshot.js';
@@ -284,7 +285,9 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
       if (code !== 'ENOENT') throw err;
     }
   }
-  const linker = new Linker(repo.store, repo.config.cache.link, `${repo.tmpDir}/staging`);
+  // Small copies are written and renamed into place by the native writer's threads, settled below.
+  const linker = new Linker(repo.store, repo.config.cache.link, `${repo.tmpDir}/staging`, { queueSmallCopies: true });
+  const queued: Restore[] = [];
   for (const rel of plan.mkdirs) await linker.mkdirp(`${root}/${rel}`);
   const totalBytes = plan.restores.reduce((n, r) => n + r.size, 0);
   const ticker = new ProgressTicker(reporter, 'checking out', plan.restores.length, totalBytes);
@@ -303,11 +306,28 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
       }
       throw err;
     }
-    const after = placed ?? lstatSync(abs);
-    if (after.isFile()) index.record(r.rel, after, r.hex);
+    if (placed === QUEUED) queued.push(r);
+    else {
+      const after = placed ?? lstatSync(abs);
+      if (after.isFile()) index.record(r.rel, after, r.hex);
+    }
     result.restored++;
     result.bytes += r.size;
     ticker.tick(1);
+  }
+  const settled = linker.settle();
+  for (const f of settled) {
+    // Across file systems (a tracked folder that is a mount point) the rename cannot work: copy here.
+    if (f.code === 'EXDEV') {
+      const r = queued.find((q) => `${root}/${q.rel}` === f.path);
+      if (r) linker.restoreSmallNow(repo.store.oid(r.hex), f.path, r.exec);
+      continue;
+    }
+    throw systemError(writeFailureError(f), 'restoring', f.path);
+  }
+  for (const r of queued) {
+    const st = lstatOrUndefined(`${root}/${r.rel}`);
+    if (st?.isFile()) index.record(r.rel, st, r.hex);
   }
   ticker.end();
   for (const c of plan.chmods) {

@@ -7,28 +7,63 @@
  * Executable files are always reflinked or copied: a hard or symbolic link would share the cache
  * object's read-only, non-executable mode.
  */
-import { chmodSync, constants, copyFileSync, linkSync, symlinkSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, linkSync, symlinkSync, writeFileSync, renameSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
 import { hashBytesSync, readSmallFileSync } from '../objects/hash.js';
-import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, writeNewFileSync, type CloneSupport, type ObjectStore } from '../objects/store.js';
+import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, TEMP_SPREAD, writeNewFileSync, type CloneSupport, type ObjectStore } from '../objects/store.js';
+import { nativeHelper, type NativeWriteFailure } from '../native.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
+
+/** What `materialize` answers for a small copy handed to the native writer: placed by `settle()`. */
+export const QUEUED = 'queued';
 
 export class Linker {
   private readonly works = new Map<LinkMode, boolean>();
   private readonly cloning: CloneSupport = {};
   private counter = 0;
   private readonly knownDirs = new Set<string>();
+  /** Staging sub-folders the native writer's files were spread over (removed by `settle`). */
+  private readonly spreadDirs = new Set<string>();
 
-  /** @param stagingDir a folder on the workspace's file system for temp files (`.mlv/tmp/staging`). */
+  /**
+   * @param stagingDir a folder on the workspace's file system for temp files (`.mlv/tmp/staging`).
+   * @param opts.queueSmallCopies small copies (verified here) are written and renamed into place by the
+   *   native writer's threads when it is there; `materialize` then answers QUEUED and the caller must
+   *   call `settle()` before relying on them.
+   */
   constructor(
     private readonly store: ObjectStore,
     private readonly modes: LinkMode[],
     private readonly stagingDir: string,
+    private readonly opts: { queueSmallCopies?: boolean } = {},
   ) {}
+
+  /**
+   * Waits for the queued small copies. Returns the ones that failed, by destination path; the rest are
+   * in place. Removes the staging sub-folders they used.
+   */
+  settle(): NativeWriteFailure[] {
+    const failures = this.spreadDirs.size > 0 ? (nativeHelper()?.drainWrites() ?? []) : [];
+    for (const dir of this.spreadDirs) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        continue; // a failed write's temp file is removed by the writer; anything else stays for `cache verify`
+      }
+      this.knownDirs.delete(dir);
+    }
+    this.spreadDirs.clear();
+    return failures;
+  }
+
+  /** Restores a small object at `dest` here and now (after a queued copy failed, e.g. across file systems). */
+  restoreSmallNow(oid: string, dest: string, exec: boolean): Stats | undefined {
+    return this.copySmallSync(oid, dest, exec ? 0o755 : 0o644, false) as Stats | undefined; // (not queued: never QUEUED)
+  }
 
   private stagingPath(): string {
     if (!this.knownDirs.has(this.stagingDir)) {
@@ -49,7 +84,7 @@ export class Linker {
    * Places object `oid` at `dest` (replacing any file there). Returns the stat of the placed file when it
    * is known without another system call (a small copy).
    */
-  async materialize(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<Stats | undefined> {
+  async materialize(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<Stats | undefined | typeof QUEUED> {
     this.ensureParent(dest);
     if (size <= SMALL_OBJECT) {
       const placed = this.materializeSmallSync(oid, size, dest, exec);
@@ -111,7 +146,7 @@ export class Linker {
    * cost more than the work. A file below REFLINK_MIN_SIZE is copied even where reflinks are preferred:
    * cloning a few KiB costs more than writing them, and the copy behaves the same (writable, independent).
    */
-  private materializeSmallSync(oid: string, size: number, dest: string, exec: boolean): Stats | undefined {
+  private materializeSmallSync(oid: string, size: number, dest: string, exec: boolean): Stats | undefined | typeof QUEUED {
     for (const mode of this.modes) {
       if (this.works.get(mode) === false) continue;
       if (exec && (mode === 'hardlink' || mode === 'symlink')) continue;
@@ -145,7 +180,7 @@ export class Linker {
       this.works.set(mode, true);
       return undefined;
     }
-    return this.copySmallSync(oid, dest, exec ? 0o755 : 0o644);
+    return this.copySmallSync(oid, dest, exec ? 0o755 : 0o644, this.opts.queueSmallCopies === true);
   }
 
   private placeStagedSync(tmp: string, dest: string): void {
@@ -196,15 +231,27 @@ export class Linker {
    * Small files: read whole, hash, write, rename — synchronous, the fastest path for 100k tiny files.
    * Returns the written file's stat (a rename keeps inode, size and mtime), or undefined when unknown.
    */
-  private copySmallSync(oid: string, dest: string, mode: number): Stats | undefined {
+  private copySmallSync(oid: string, dest: string, mode: number, queue = false): Stats | undefined | typeof QUEUED {
     let data: Buffer;
     try {
-      data = readSmallFileSync(this.store.path(oid)); // valid until the next read: written below first
+      data = readSmallFileSync(this.store.path(oid)); // valid until the next read: written (or copied) below first
     } catch (err) {
       throw systemError(err, 'reading object', oid);
     }
     const hex = hashBytesSync(this.store.algo, data);
     if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
+    const writer = queue ? nativeHelper() : undefined;
+    if (writer) {
+      // Spread over sub-folders: writer threads creating files in one folder queue on its lock.
+      const dir = `${this.stagingDir}/${process.pid}-d${++this.counter % TEMP_SPREAD}`;
+      if (!this.knownDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        this.knownDirs.add(dir);
+      }
+      this.spreadDirs.add(dir);
+      writer.queueWrite(`${dir}/${this.counter}`, data, mode, dest);
+      return QUEUED;
+    }
     const tmp = this.stagingPath();
     try {
       // (exactMode: the umask may have masked the exec bits)
