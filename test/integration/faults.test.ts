@@ -248,14 +248,22 @@ describe('a full disk', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it.skipIf(!mounted)('checkout onto a full workspace disk fails clearly, leaves no partial file, and succeeds once there is room', async () => {
+  /** Runs `body` in an mlv repo on a 4 MiB tmpfs whose cache lives elsewhere (so only the workspace fills up). */
+  async function onSmallWorkspaceDisk(body: (ws: string) => Promise<void>): Promise<void> {
     const ws = tempDir('mlv-tmpfs-ws-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', ws]);
     try {
       execFileSync('git', ['init', '-q', '-b', 'main', ws]);
-      const cacheDir = tempDir('mlv-cache-');
       expect(mlv(ws, ['init']).code).toBe(0);
-      writeFileSync(join(ws, '.mlv/config.local.yaml'), `cache:\n  dir: ${cacheDir}\n`);
+      writeFileSync(join(ws, '.mlv/config.local.yaml'), `cache:\n  dir: ${tempDir('mlv-cache-')}\n`);
+      await body(ws);
+    } finally {
+      execFileSync('umount', [ws]);
+    }
+  }
+
+  it.skipIf(!mounted)('checkout onto a full workspace disk fails clearly, leaves no partial file, and succeeds once there is room', async () => {
+    await onSmallWorkspaceDisk(async (ws) => {
       writeFileSync(join(ws, 'big.bin'), randomBytes(3_000_000));
       const want = (await hashFile('xxh128', join(ws, 'big.bin'))).hex;
       expect(mlv(ws, ['add', 'big.bin']).code).toBe(0);
@@ -271,19 +279,11 @@ describe('a full disk', () => {
       const again = mlv(ws, ['checkout']);
       expect(again.code, show(again)).toBe(0);
       expect((await hashFile('xxh128', join(ws, 'big.bin'))).hex).toBe(want);
-    } finally {
-      execFileSync('umount', [ws]);
-    }
+    });
   });
 
   it.skipIf(!mounted)('checkout of many small files onto a full disk (written on writer threads) fails naming a file, then succeeds', async () => {
-    const ws = tempDir('mlv-tmpfs-ws-');
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', ws]);
-    try {
-      execFileSync('git', ['init', '-q', '-b', 'main', ws]);
-      const cacheDir = tempDir('mlv-cache-');
-      expect(mlv(ws, ['init']).code).toBe(0);
-      writeFileSync(join(ws, '.mlv/config.local.yaml'), `cache:\n  dir: ${cacheDir}\n`);
+    await onSmallWorkspaceDisk(async (ws) => {
       const files = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d/f${i}.bin`, randomBytes(100_000)]));
       writeFiles(ws, files);
       expect(mlv(ws, ['add', 'd']).code).toBe(0);
@@ -299,8 +299,6 @@ describe('a full disk', () => {
       const again = mlv(ws, ['checkout']);
       expect(again.code, show(again)).toBe(0);
       for (const [rel, body] of Object.entries(files)) expect(readFileSync(join(ws, rel)).equals(body), rel).toBe(true);
-    } finally {
-      execFileSync('umount', [ws]);
-    }
+    });
   });
 });

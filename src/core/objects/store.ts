@@ -12,8 +12,44 @@ import { randomBytes } from 'node:crypto';
 
 /** Temp names are `<pid>.<salt>.<n>`: unique across processes and restarts without per-file randomness. */
 const TEMP_SALT = randomBytes(4).toString('hex');
-/** Sub-folders a process spreads its small temp files over when the native writer creates them. */
-export const TEMP_SPREAD = 16;
+/**
+ * Temp files spread over 16 sub-folders of `base` named `<prefix><0..15>` (the prefix starts with the
+ * process id, so `cache verify` can tell a dead process's folders). The native writer's threads then
+ * create files in different folders instead of queueing on one folder's lock.
+ */
+export class SpreadTempFolders {
+  private static readonly SPREAD = 16;
+  private n = 0;
+  private readonly made = new Set<string>();
+
+  constructor(
+    private readonly base: string,
+    private readonly prefix: string,
+  ) {}
+
+  /** A new temp file path (its folder is created on first use); `name` defaults to a counter. */
+  next(name?: string): string {
+    const n = ++this.n;
+    const dir = `${this.base}/${this.prefix}${n % SpreadTempFolders.SPREAD}`;
+    if (!this.made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.made.add(dir);
+    }
+    return `${dir}/${name ?? n}`;
+  }
+
+  /** Removes the folders that are empty again (one still holding a file stays for `cache verify`). */
+  removeEmpty(): void {
+    for (const dir of this.made) {
+      try {
+        rmdirSync(dir);
+        this.made.delete(dir);
+      } catch {
+        // not empty (files still being placed) or already gone
+      }
+    }
+  }
+}
 import { CorruptObjectError, MlvError, systemError } from '../errors.js';
 import { nativeHelper, writeFailureError } from '../native.js';
 import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
@@ -45,7 +81,10 @@ export class ObjectStore {
     readonly algo: HashAlgo,
   ) {
     this.tmpDir = join(root, 'tmp');
+    this.spreadTemps = new SpreadTempFolders(this.tmpDir, `${process.pid}.${TEMP_SALT}.d`);
   }
+
+  private readonly spreadTemps: SpreadTempFolders;
 
   /** `<root>/objects/<algo>`: where this store's objects live (symbolic links into the cache point here). */
   get objectsDir(): string {
@@ -146,39 +185,19 @@ export class ObjectStore {
   }
 
   /**
-   * A new temp file name. `spread`: in one of TEMP_SPREAD sub-folders of this process (removed again by
-   * `removeTempFolders`), so the native writer's threads create files in different folders instead of
-   * queueing on one folder's lock.
+   * A new temp file name. `spread`: in one of this process's spread sub-folders (removed again by
+   * `removeTempFolders`), for files the native writer's threads create.
    */
   newTempPath(spread = false): string {
-    const n = ++this.tmpCounter;
-    if (!spread) {
-      this.ensureDir(this.tmpDir);
-      return `${this.tmpDir}/${process.pid}.${TEMP_SALT}.${n}`; // (path.join per object showed in profiles)
-    }
-    const dir = `${this.tmpDir}/${process.pid}.${TEMP_SALT}.d${n % TEMP_SPREAD}`;
-    if (!this.knownDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.knownDirs.add(dir);
-      this.tempFolders.add(dir);
-    }
-    return `${dir}/${n}`;
+    if (spread) return this.spreadTemps.next();
+    this.ensureDir(this.tmpDir);
+    return `${this.tmpDir}/${process.pid}.${TEMP_SALT}.${++this.tmpCounter}`; // (path.join per object showed in profiles)
   }
 
-  /** Removes this process's (empty) temp sub-folders; anything left in them stays for `cache verify`. */
+  /** Removes this process's spread temp sub-folders that are empty again. */
   removeTempFolders(): void {
-    for (const dir of this.tempFolders) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        continue; // not empty (another batch of this process is still writing) or already gone
-      }
-      this.tempFolders.delete(dir);
-      this.knownDirs.delete(dir);
-    }
+    this.spreadTemps.removeEmpty();
   }
-
-  private readonly tempFolders = new Set<string>();
 
   private ensureDir(dir: string): void {
     if (this.knownDirs.has(dir)) return;

@@ -3,7 +3,7 @@
  * Same layout as the cache. Writes go to `<root>/tmp/` first, are fsynced, then renamed into place, so a
  * reader (or a crash) never sees half an object; two writers of one object each rename a whole copy.
  */
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { chmod, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -26,7 +26,7 @@ import { CorruptObjectError, systemError } from '../errors.js';
 import { nativeHelper, writeFailureError } from '../native.js';
 import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, syncFileSystem, TEMP_SPREAD, writeNewFileSync, type CloneSupport } from '../objects/store.js';
+import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, SpreadTempFolders, syncFileSystem, writeNewFileSync, type CloneSupport } from '../objects/store.js';
 import { readWholeIfSmall } from '../objects/hash.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
@@ -113,19 +113,6 @@ export class LocalRemote implements KindedRemote {
     });
   }
 
-  /** Removes emptied temp folders (one still holding files, of a crashed run, stays). */
-  private removeFolders(folders: Set<string>): void {
-    for (const dir of folders) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        continue;
-      }
-      folders.delete(dir);
-      this.knownDirs.delete(dir);
-    }
-  }
-
   private ensureDirSync(dir: string): void {
     if (this.knownDirs.has(dir)) return;
     mkdirSync(dir, { recursive: true });
@@ -170,8 +157,7 @@ export class LocalRemote implements KindedRemote {
   deferredPuts(): DeferredPuts {
     const pending: [tmp: string, dest: string][] = [];
     const tmpDir = join(this.root, 'tmp');
-    const spreadPrefix = `${tempSuffix()}.d`;
-    const spreadFolders = new Set<string>();
+    const spread = new SpreadTempFolders(tmpDir, `${tempSuffix()}.d`);
     const keyOfTemp = (batch: [string, string][], tmp: string) => {
       const dest = batch.find(([t]) => t === tmp)?.[1];
       return dest ? dest.slice(this.root.length + 1) : undefined;
@@ -199,17 +185,17 @@ export class LocalRemote implements KindedRemote {
         throwIfAborted(opts.signal);
         // With the native helper, written on its threads into spread temp folders (see ObjectStore).
         const writer = nativeHelper();
-        const folder = writer ? join(tmpDir, `${spreadPrefix}${pending.length % TEMP_SPREAD}`) : tmpDir;
-        const tmp = join(folder, tempSuffix());
+        let tmp = join(tmpDir, tempSuffix());
         try {
-          this.ensureDirSync(folder);
-          if (writer) writer.queueWrite(tmp, data, 0o444);
-          else writeNewFileSync(tmp, data, 0o444);
+          if (writer) writer.queueWrite((tmp = spread.next()), data, 0o444);
+          else {
+            this.ensureDirSync(tmpDir);
+            writeNewFileSync(tmp, data, 0o444);
+          }
         } catch (err) {
           rmSync(tmp, { force: true });
           throw this.fsError(err, 'uploading', key);
         }
-        if (writer) spreadFolders.add(folder);
         opts.onBytes?.(data.byteLength);
         pending.push([tmp, this.pathOf(key)]);
       },
@@ -232,14 +218,14 @@ export class LocalRemote implements KindedRemote {
           await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
           throw this.fsError(err, 'publishing uploaded objects in', (err as { key?: string }).key ?? 'objects/');
         } finally {
-          this.removeFolders(spreadFolders);
+          spread.removeEmpty();
         }
       },
       discard: async () => {
         nativeHelper()?.drainWrites();
         const batch = pending.splice(0);
         await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
-        this.removeFolders(spreadFolders);
+        spread.removeEmpty();
       },
     };
   }

@@ -7,13 +7,13 @@
  * Executable files are always reflinked or copied: a hard or symbolic link would share the cache
  * object's read-only, non-executable mode.
  */
-import { chmodSync, constants, copyFileSync, linkSync, symlinkSync, writeFileSync, renameSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, linkSync, symlinkSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
 import { hashBytesSync, readSmallFileSync } from '../objects/hash.js';
-import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, TEMP_SPREAD, writeNewFileSync, type CloneSupport, type ObjectStore } from '../objects/store.js';
+import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, SpreadTempFolders, writeNewFileSync, type CloneSupport, type ObjectStore } from '../objects/store.js';
 import { nativeHelper, type NativeWriteFailure } from '../native.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
@@ -26,8 +26,8 @@ export class Linker {
   private readonly cloning: CloneSupport = {};
   private counter = 0;
   private readonly knownDirs = new Set<string>();
-  /** Staging sub-folders the native writer's files were spread over (removed by `settle`). */
-  private readonly spreadDirs = new Set<string>();
+  /** Staging files for the native writer, spread over sub-folders (removed by `settle`). */
+  private spread: SpreadTempFolders | undefined;
 
   /**
    * @param stagingDir a folder on the workspace's file system for temp files (`.mlv/tmp/staging`).
@@ -47,16 +47,9 @@ export class Linker {
    * in place. Removes the staging sub-folders they used.
    */
   settle(): NativeWriteFailure[] {
-    const failures = this.spreadDirs.size > 0 ? (nativeHelper()?.drainWrites() ?? []) : [];
-    for (const dir of this.spreadDirs) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        continue; // a failed write's temp file is removed by the writer; anything else stays for `cache verify`
-      }
-      this.knownDirs.delete(dir);
-    }
-    this.spreadDirs.clear();
+    if (!this.spread) return [];
+    const failures = nativeHelper()?.drainWrites() ?? [];
+    this.spread.removeEmpty();
     return failures;
   }
 
@@ -242,14 +235,8 @@ export class Linker {
     if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
     const writer = queue ? nativeHelper() : undefined;
     if (writer) {
-      // Spread over sub-folders: writer threads creating files in one folder queue on its lock.
-      const dir = `${this.stagingDir}/${process.pid}-d${++this.counter % TEMP_SPREAD}`;
-      if (!this.knownDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        this.knownDirs.add(dir);
-      }
-      this.spreadDirs.add(dir);
-      writer.queueWrite(`${dir}/${this.counter}`, data, mode, dest);
+      this.spread ??= new SpreadTempFolders(this.stagingDir, `${process.pid}-d`);
+      writer.queueWrite(this.spread.next(), data, mode, dest);
       return QUEUED;
     }
     const tmp = this.stagingPath();
