@@ -160,6 +160,23 @@ describe('checkout', () => {
     expect(readText(dir, 'b.txt')).toBe('b');
   });
 
+  it('records every restored file in the stat index with its stat (so the next status rehashes nothing)', async () => {
+    const dir = await makeRepo();
+    const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`d/s${i % 3}/f${i}.txt`, `file ${i}`]));
+    writeFiles(dir, files);
+    await add(repoAt(dir), ['d'], { cwd: dir });
+    rmSync(join(dir, 'd'), { recursive: true });
+    rmSync(join(dir, '.mlv/tmp/stat-index.json'));
+    const r = await checkout(repoAt(dir), [], { cwd: dir });
+    expect(r.restored).toBe(300);
+    const index = JSON.parse(readFileSync(join(dir, '.mlv/tmp/stat-index.json'), 'utf8')) as { paths: string[]; stats: number[] };
+    const recorded = new Map(index.paths.map((p, i) => [p, index.stats.slice(i * 4, i * 4 + 4)]));
+    for (const rel of Object.keys(files)) {
+      const st = lstatSync(join(dir, rel));
+      expect(recorded.get(rel), rel).toEqual([st.dev, st.ino, st.mtimeMs, st.size]);
+    }
+  });
+
   it('sees from the stat index alone that a folder already matches (no tree read), and still spots a changed file', async () => {
     const dir = await makeRepo();
     writeFiles(dir, { 'd/a.txt': 'a', 'd/sub/b.txt': 'b' });

@@ -7,9 +7,10 @@
  */
 import { lstatSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
 import { MlvError, systemError } from '../errors.js';
-import { writeFailureError } from '../native.js';
+import { nativeHelper, SCAN_FIELDS, SCAN_KIND, writeFailureError } from '../native.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { warmHasher } from '../objects/hash.js';
+import { SMALL_OBJECT } from '../objects/store.js';
 import { hexOf } from '../objects/oid.js';
 import { inSubpath, resolveSelections, type Artifact, type Selection } from '../workspace/artifacts.js';
 import { Linker, QUEUED } from '../workspace/link.js';
@@ -262,6 +263,45 @@ function depth(p: string): number {
   return p.split('/').length;
 }
 
+/**
+ * Records the stat of files the writer threads restored. Many files: one native scan of the folder that
+ * holds them all (~35 ms for 20,000 files instead of ~80 ms of lstat calls); else one lstat each.
+ */
+function recordRestored(root: string, restored: Restore[], index: StatIndex): void {
+  const native = nativeHelper();
+  if (native && restored.length >= 256) {
+    let common = restored[0]!.rel.slice(0, restored[0]!.rel.lastIndexOf('/') + 1);
+    for (const r of restored) while (common !== '' && !r.rel.startsWith(common)) common = common.slice(0, common.slice(0, -1).lastIndexOf('/') + 1);
+    if (common !== '') {
+      const wanted = new Map(restored.map((r) => [r.rel, r.hex]));
+      let scan;
+      try {
+        scan = native.scanTree(`${root}/${common.slice(0, -1)}`);
+      } catch {
+        scan = undefined; // (a folder that vanished: fall back below)
+      }
+      if (scan) {
+        const st = { dev: 0, ino: 0, mtimeMs: 0, size: 0 };
+        for (let i = 0, o = 0; i < scan.paths.length; i++, o += SCAN_FIELDS) {
+          const rel = common + scan.paths[i]!;
+          const hex = wanted.get(rel);
+          if (hex === undefined || scan.stats[o] !== SCAN_KIND.file) continue;
+          st.dev = scan.stats[o + 1]!;
+          st.ino = scan.stats[o + 2]!;
+          st.mtimeMs = scan.stats[o + 3]!;
+          st.size = scan.stats[o + 4]!;
+          index.record(rel, st, hex);
+        }
+        return;
+      }
+    }
+  }
+  for (const r of restored) {
+    const st = lstatOrUndefined(`${root}/${r.rel}`);
+    if (st?.isFile()) index.record(r.rel, st, r.hex);
+  }
+}
+
 async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Reporter, discarded: string[]): Promise<CheckoutResult> {
   const root = repo.root;
   const result: CheckoutResult = { restored: 0, deleted: 0, unchanged: plan.unchanged, missing: plan.missing, discarded, bytes: 0 };
@@ -292,7 +332,9 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
   const totalBytes = plan.restores.reduce((n, r) => n + r.size, 0);
   const ticker = new ProgressTicker(reporter, 'checking out', plan.restores.length, totalBytes);
   const failures: { path: string; error: MlvError }[] = [];
-  for (const r of plan.restores) {
+  // Small files first: the writer threads create them while big ones are cloned or copied and hashed.
+  const restores = [...plan.restores.filter((r) => r.size <= SMALL_OBJECT), ...plan.restores.filter((r) => r.size > SMALL_OBJECT)];
+  for (const r of restores) {
     const abs = `${root}/${r.rel}`;
     const oid = repo.store.oid(r.hex);
     // (A folder in the way was planned for removal and is gone; one created since makes the rename fail.)
@@ -325,10 +367,7 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
     }
     throw systemError(writeFailureError(f), 'restoring', f.path);
   }
-  for (const r of queued) {
-    const st = lstatOrUndefined(`${root}/${r.rel}`);
-    if (st?.isFile()) index.record(r.rel, st, r.hex);
-  }
+  recordRestored(root, queued, index);
   ticker.end();
   for (const c of plan.chmods) {
     const abs = `${root}/${c.rel}`;
