@@ -4,7 +4,6 @@
  * (file objects first, then the trees that name them). Shared by add, commit, status and checkout.
  */
 import { lstatSync, statSync } from 'node:fs';
-import type { Stats } from 'node:fs';
 import { MlvError } from '../errors.js';
 import { ProgressTicker, type Reporter } from '../events.js';
 import { hashBytesSync, hashFile, readSmallFileSync, warmHasher } from '../objects/hash.js';
