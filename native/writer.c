@@ -12,11 +12,9 @@
  *                                 (executable modes set past the umask), then, with `dest`, "rename it
  *                                 to `dest`"; returns at once (or waits while more than
  *                                 MAX_QUEUED_BYTES are queued)
- *   queueRename(from, to)         queues rename(from, to) (placing finished temp files into the store)
  *   drainWrites()                 waits until every queued job is done and returns the failures since
  *                                 the last drain: [{ path, code, message }] (a failed new file is
- *                                 removed; `path` is the source of a failed rename, the `dest` of a
- *                                 failed write-and-rename)
+ *                                 removed; a failed write-and-rename is reported by its `dest`)
  *
  * Durability is the caller's business, as for the synchronous writes it replaces: the store syncs the
  * file system once per batch before renaming the temp files into place (DESIGN §4).
@@ -36,13 +34,13 @@
 #define WRITER_THREADS 4
 #define MAX_QUEUED_BYTES (64u << 20)
 
-enum job_kind { JOB_WRITE, JOB_RENAME, JOB_PLACE };
+enum job_kind { JOB_WRITE, JOB_PLACE };
 
 typedef struct job {
   struct job *next;
   enum job_kind kind;
-  char *path;      /* the file to create (write, place) or to rename (rename) */
-  char *rename_to; /* rename, place: where `path` goes */
+  char *path;      /* the file to create */
+  char *rename_to; /* place: where `path` goes once written */
   size_t len;
   int mode;
   unsigned char data[]; /* len bytes */
@@ -64,7 +62,6 @@ static size_t n_failures = 0, cap_failures = 0;
 
 /* Runs one job; 0 or the errno of what failed. A file it created is removed again when a step fails. */
 static int write_file(const job_t *j) {
-  if (j->kind == JOB_RENAME) return rename(j->path, j->rename_to) == 0 ? 0 : errno;
   int fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, j->mode);
   if (fd < 0) return errno;
   size_t off = 0;
@@ -261,33 +258,6 @@ static void enqueue(job_t *j) {
   pthread_mutex_unlock(&mu);
 }
 
-static napi_value queue_rename(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    napi_throw_type_error(env, NULL, "queueRename(from, to)");
-    return NULL;
-  }
-  char *from = string_arg(env, argv[0], "queueRename: from must be a string");
-  if (!from) return NULL;
-  char *to = string_arg(env, argv[1], "queueRename: to must be a string");
-  job_t *j = to ? malloc(sizeof(job_t)) : NULL;
-  if (!j) {
-    free(from);
-    free(to);
-    if (to) napi_throw_error(env, "ENOMEM", "queueRename: out of memory");
-    return NULL;
-  }
-  j->next = NULL;
-  j->kind = JOB_RENAME;
-  j->path = from;
-  j->rename_to = to;
-  j->len = 0;
-  j->mode = 0;
-  enqueue(j);
-  return NULL;
-}
-
 static napi_value drain_writes(napi_env env, napi_callback_info info) {
   (void)info;
   pthread_mutex_lock(&mu);
@@ -322,6 +292,4 @@ void mlv_register_writer(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "queueWrite", fn);
   napi_create_function(env, "drainWrites", NAPI_AUTO_LENGTH, drain_writes, NULL, &fn);
   napi_set_named_property(env, exports, "drainWrites", fn);
-  napi_create_function(env, "queueRename", NAPI_AUTO_LENGTH, queue_rename, NULL, &fn);
-  napi_set_named_property(env, exports, "queueRename", fn);
 }

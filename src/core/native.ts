@@ -1,7 +1,7 @@
 /**
  * The optional native helper (native/*.c, built by `npm install` with node-gyp). It lists a folder
  * tree and stats its files in one call, which makes `status` and re-`add` of big folders about twice as
- * fast, and creates many small files on four writer threads (adds and pushes of 20,000 files). Without
+ * fast, and creates many small files on four writer threads (adds, pushes and checkouts). Without
  * it (no compiler at install time, another platform, or `MLV_NATIVE=0`) mlv walks folders and writes
  * files in JavaScript, with the same results.
  */
@@ -29,9 +29,7 @@ interface NativeHelper {
    * on a writer thread — then, with `dest`, renaming it to `dest` (a failure is reported by `dest`).
    */
   queueWrite(path: string, data: Uint8Array, mode: number, dest?: string): void;
-  /** Queues rename(from, to) on a writer thread. */
-  queueRename(from: string, to: string): void;
-  /** Waits for every queued write and rename; the failures since the last drain. */
+  /** Waits for every queued write; the failures since the last drain. */
   drainWrites(): NativeWriteFailure[];
 }
 

@@ -12,6 +12,11 @@ import { randomBytes } from 'node:crypto';
 
 /** Temp names are `<pid>.<salt>.<n>`: unique across processes and restarts without per-file randomness. */
 const TEMP_SALT = randomBytes(4).toString('hex');
+import { CorruptObjectError, MlvError, systemError } from '../errors.js';
+import { nativeHelper, writeFailureError } from '../native.js';
+import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
+import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './oid.js';
+
 /**
  * Temp files spread over 16 sub-folders of `base` named `<prefix><0..15>` (the prefix starts with the
  * process id, so `cache verify` can tell a dead process's folders). The native writer's threads then
@@ -50,11 +55,6 @@ export class SpreadTempFolders {
     }
   }
 }
-import { CorruptObjectError, MlvError, systemError } from '../errors.js';
-import { nativeHelper, writeFailureError } from '../native.js';
-import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
-import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './oid.js';
-
 /** Files up to this size are read whole and their durability is batched; bigger ones stream and fsync. */
 export const SMALL_OBJECT = 1 << 20;
 /** Below this size a file is copied rather than cloned: cloning a few KiB costs more than writing them. */
@@ -448,23 +448,16 @@ export class ObjectStore {
   placeAll(pending: Map<string, string>): void {
     // No existence check: if another process placed the same object meanwhile, the rename replaces it
     // with identical bytes (content addressing), which is harmless and saves a stat per object.
-    // With the native helper the renames run on its writer threads (into up to 256 folders at once).
-    const writer = nativeHelper();
+    // (On the writer threads these renames were no faster: the kernel serializes renames across folders.)
     for (const [oid, tmp] of pending) {
       const dest = this.path(oid);
       this.ensureDir(dest.slice(0, dest.lastIndexOf('/')));
-      if (writer) writer.queueRename(tmp, dest);
-      else renameSync(tmp, dest);
+      renameSync(tmp, dest);
       if (this.listing) {
         const hex = hexOf(oid);
         const names = this.listing.names.get(hex.slice(0, 2));
         if (names) names.add(hex.slice(2));
       }
-    }
-    const failed = writer?.drainWrites()[0];
-    if (failed) {
-      const oid = [...pending].find(([, tmp]) => tmp === failed.path)?.[0] ?? failed.path;
-      throw systemError(writeFailureError(failed), 'placing object', oid);
     }
   }
 }

@@ -202,18 +202,14 @@ export class LocalRemote implements KindedRemote {
       flush: async () => {
         if (pending.length === 0) return;
         const batch = pending.splice(0);
-        const writer = nativeHelper();
         try {
-          const written = writer?.drainWrites()[0];
+          const written = nativeHelper()?.drainWrites()[0];
           if (written) throw Object.assign(writeFailureError(written), { key: keyOfTemp(batch, written.path) });
           await syncFileSystem(tmpDir, batch.map(([tmp]) => tmp));
           for (const [tmp, dest] of batch) {
             this.ensureDirSync(dirname(dest));
-            if (writer) writer.queueRename(tmp, dest);
-            else renameSync(tmp, dest);
+            renameSync(tmp, dest);
           }
-          const placed = writer?.drainWrites()[0];
-          if (placed) throw Object.assign(writeFailureError(placed), { key: keyOfTemp(batch, placed.path) });
         } catch (err) {
           await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
           throw this.fsError(err, 'publishing uploaded objects in', (err as { key?: string }).key ?? 'objects/');
