@@ -7,7 +7,7 @@
  */
 import { lstatSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
 import { MlvError, systemError } from '../errors.js';
-import { nativeHelper, SCAN_FIELDS, SCAN_KIND, writeFailureError } from '../native.js';
+import { writeFailureError } from '../native.js';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { warmHasher } from '../objects/hash.js';
 import { SMALL_OBJECT } from '../objects/store.js';
@@ -264,37 +264,25 @@ function depth(p: string): number {
 }
 
 /**
- * Records the stat of files the writer threads restored. Many files: one native scan of the folder that
- * holds them all (~35 ms for 20,000 files instead of ~80 ms of lstat calls); else one lstat each.
+ * Records the stat of files the writer threads restored. Many files: one walk of the folder that holds
+ * them all (with the native helper, ~35 ms for 20,000 files instead of ~80 ms of lstat calls).
  */
 function recordRestored(root: string, restored: Restore[], index: StatIndex): void {
-  const native = nativeHelper();
-  if (native && restored.length >= 256) {
-    let common = restored[0]!.rel.slice(0, restored[0]!.rel.lastIndexOf('/') + 1);
-    for (const r of restored) while (common !== '' && !r.rel.startsWith(common)) common = common.slice(0, common.slice(0, -1).lastIndexOf('/') + 1);
-    if (common !== '') {
-      const wanted = new Map(restored.map((r) => [r.rel, r.hex]));
-      let scan;
-      try {
-        scan = native.scanTree(`${root}/${common.slice(0, -1)}`);
-      } catch {
-        scan = undefined; // (a folder that vanished: fall back below)
-      }
-      if (scan) {
-        const st = { dev: 0, ino: 0, mtimeMs: 0, size: 0 };
-        for (let i = 0, o = 0; i < scan.paths.length; i++, o += SCAN_FIELDS) {
-          const rel = common + scan.paths[i]!;
-          const hex = wanted.get(rel);
-          if (hex === undefined || scan.stats[o] !== SCAN_KIND.file) continue;
-          st.dev = scan.stats[o + 1]!;
-          st.ino = scan.stats[o + 2]!;
-          st.mtimeMs = scan.stats[o + 3]!;
-          st.size = scan.stats[o + 4]!;
-          index.record(rel, st, hex);
-        }
-        return;
-      }
+  let common = restored.length >= 256 ? restored[0]!.rel.slice(0, restored[0]!.rel.lastIndexOf('/') + 1) : '';
+  for (const r of restored) while (common !== '' && !r.rel.startsWith(common)) common = common.slice(0, common.slice(0, -1).lastIndexOf('/') + 1);
+  let walk: WalkResult | undefined;
+  try {
+    if (common !== '') walk = walkDir(`${root}/${common.slice(0, -1)}`);
+  } catch {
+    walk = undefined; // (unreadable: one lstat each below)
+  }
+  if (walk) {
+    const wanted = new Map(restored.map((r) => [r.rel, r.hex]));
+    for (const [rel, st] of walk.files) {
+      const hex = wanted.get(common + rel);
+      if (hex !== undefined) index.record(common + rel, st, hex);
     }
+    return;
   }
   for (const r of restored) {
     const st = lstatOrUndefined(`${root}/${r.rel}`);
