@@ -80,6 +80,9 @@ const char *mlv_errno_code(int e) {
     case ENOSPC: return "ENOSPC";
     case EDQUOT: return "EDQUOT";
     case EROFS: return "EROFS";
+    case EXDEV: return "EXDEV";
+    case EBUSY: return "EBUSY";
+    case EINVAL: return "EINVAL";
     default: return "EIO";
   }
 }

@@ -301,4 +301,29 @@ describe('a full disk', () => {
       for (const [rel, body] of Object.entries(files)) expect(readFileSync(join(ws, rel)).equals(body), rel).toBe(true);
     });
   });
+
+  it.skipIf(!mounted)('checkout restores into a tracked folder that is a mount point (staged files cannot be renamed there)', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'd/a.txt': 'on the repo disk', 'd/m/.keep': '' });
+    const mountPoint = join(dir, 'd/m');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    try {
+      writeFiles(dir, { 'd/m/b.txt': 'on another file system', 'd/m/c.sh': '#!/bin/sh\n' });
+      execFileSync('chmod', ['+x', join(dir, 'd/m/c.sh')]);
+      const added = mlv(dir, ['add', 'd']);
+      expect(added.code, show(added)).toBe(0);
+      for (const f of ['d/a.txt', 'd/m/b.txt', 'd/m/c.sh']) rmSync(join(dir, f));
+      // Staging is in .mlv/tmp on the repo's disk: a rename into d/m fails with EXDEV and mlv writes in place.
+      const r = mlv(dir, ['checkout']);
+      expect(r.code, show(r)).toBe(0);
+      expect(readText(dir, 'd/a.txt')).toBe('on the repo disk');
+      expect(readText(dir, 'd/m/b.txt')).toBe('on another file system');
+      expect(readText(dir, 'd/m/c.sh')).toBe('#!/bin/sh\n');
+      expect(listFiles(join(dir, '.mlv/tmp/staging'))).toEqual([]);
+      const st = mlv(dir, ['status', '--json']);
+      expect(JSON.parse(st.stdout)[0]).toMatchObject({ path: 'd', state: 'unchanged' });
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
 });
