@@ -84,19 +84,13 @@ export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, fol
  */
 export async function knownTreeOf(ctx: SnapshotContext, dataRel: string): Promise<{ hex: string; files: number } | undefined> {
   const { repo, index } = ctx;
-  let unknown = false;
-  const known = (rel: string, st: FileStat) => {
-    const hex = index.lookup(`${dataRel}/${rel}`, st);
-    if (hex === undefined) unknown = true;
-    return hex === undefined ? undefined : { hex, size: st.size, exec: (st.mode & 0o111) !== 0 };
-  };
   let walk: WalkResult;
   try {
-    walk = walkDir(`${repo.root}/${dataRel}`, { cacheObjectsDir: repo.store.objectsDir, known });
+    walk = walkTrackedDir(repo, `${repo.root}/${dataRel}`, dataRel, false, index);
   } catch {
-    return undefined; // unreadable: the full plan reports it
+    return undefined; // unreadable, or holding what cannot be stored: the full plan reports it
   }
-  if (unknown || walk.files.size > 0 || walk.symlinks.length + walk.special.length + walk.badNames.length > 0) return undefined;
+  if (walk.files.size > 0) return undefined; // files the stat index does not know
   const fileInfos: Map<string, FileInfo> = walk.known;
   for (const [rel, link] of walk.cacheLinks) fileInfos.set(rel, { hex: link.hex, size: link.st.size, exec: false });
   await warmHasher(repo.store.algo);
