@@ -1,5 +1,5 @@
-// Builds mlv's optional native helper (native/scan.c → build/Release/mlv_native.node) with node-gyp.
-// mlv works without it — the JavaScript walk gives the same results, more slowly on big folders — so a
+// Builds mlv's optional native helper (native/*.c → build/Release/mlv_native.node) with node-gyp.
+// mlv works without it — its JavaScript code gives the same results, more slowly on big folders — so a
 // failed build warns and exits 0, unless MLV_REQUIRE_NATIVE=1 (CI sets it so the native path is tested).
 //   node scripts/build-native.js            build when the addon is missing or older than its sources
 //   node scripts/build-native.js --rebuild  always build (the `install` script)
@@ -13,7 +13,7 @@ const sources = ['native/scan.c', 'native/writer.c', 'native/native.h', 'binding
 const required = process.env.MLV_REQUIRE_NATIVE === '1';
 
 function skip(reason) {
-  const line = `mlv: native helper not built (${reason}); mlv works without it, \`status\` and \`add\` of big folders are slower`;
+  const line = `mlv: native helper not built (${reason}); mlv works without it, more slowly on big folders (status, add, checkout, push)`;
   if (required) {
     console.error(`${line}\nMLV_REQUIRE_NATIVE=1 is set, so this is an error`);
     process.exit(1);
