@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlv, show } from '../helpers/cli.js';
-import { exists, git, makeRepo, readText, tempDir, testEnv, writeFiles } from '../helpers/repo.js';
+import { exists, git, makeRepo, readStatIndexFile, readText, tempDir, testEnv, writeFiles } from '../helpers/repo.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 
 function ok(dir: string, ...args: string[]): string {
@@ -337,7 +337,7 @@ describe('mlv install: data of pointers that a branch switch removes', () => {
     expect(exists(dir, 'extra/folder')).toBe(false);
     expect(gitRun(dir, 'status', '--porcelain').out).toBe(''); // nothing left for `git add -A` to sweep up
     // The hook keeps the stat index's claims about complete folders (it used to drop them on save).
-    expect(JSON.parse(readFileSync(join(dir, '.mlv/tmp/stat-index.json'), 'utf8')).complete?.length ?? 0).toBeGreaterThan(0);
+    expect(readStatIndexFile(dir).header.complete?.length ?? 0).toBeGreaterThan(0);
     expectInSync(dir);
 
     gitOk(dir, 'switch', '-q', 'feature');

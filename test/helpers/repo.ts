@@ -197,3 +197,12 @@ export function haveCommand(cmd: string): boolean {
     return false;
   }
 }
+
+/** The stat index file of the repo at `dir`: its header line and its columns (stat-index.ts, version 3). */
+export function readStatIndexFile(dir: string): {
+  header: { version: number; complete?: string[]; states?: Record<string, [string, number, string]> };
+  columns: { paths: string[]; stats: number[]; hexes: string };
+} {
+  const [header, columns] = readFileSync(join(dir, '.mlv/tmp/stat-index.json'), 'utf8').split('\n');
+  return { header: JSON.parse(header!), columns: JSON.parse(columns!) };
+}

@@ -10,7 +10,7 @@ import { remove } from '../../src/core/api/remove.js';
 import { status } from '../../src/core/api/status.js';
 import { unprotect } from '../../src/core/api/unprotect.js';
 import { MlvError } from '../../src/core/errors.js';
-import { bytes, cacheObjects, exists, fingerprint, git, listFiles, makeRepo, mode, read, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
+import { bytes, cacheObjects, exists, fingerprint, git, listFiles, makeRepo, mode, read, readStatIndexFile, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
 
 const objPath = (root: string, oid: string, cache = join(root, '.mlv/cache')) => {
   const [algo, hex] = oid.split(':') as [string, string];
@@ -169,7 +169,7 @@ describe('checkout', () => {
     rmSync(join(dir, '.mlv/tmp/stat-index.json'));
     const r = await checkout(repoAt(dir), [], { cwd: dir });
     expect(r.restored).toBe(300);
-    const index = JSON.parse(readFileSync(join(dir, '.mlv/tmp/stat-index.json'), 'utf8')) as { paths: string[]; stats: number[] };
+    const index = readStatIndexFile(dir).columns;
     const recorded = new Map(index.paths.map((p, i) => [p, index.stats.slice(i * 4, i * 4 + 4)]));
     for (const rel of Object.keys(files)) {
       const st = lstatSync(join(dir, rel));

@@ -7,7 +7,7 @@ import { commit } from '../../src/core/api/commit.js';
 import { gc, parseDuration } from '../../src/core/api/gc.js';
 import { status } from '../../src/core/api/status.js';
 import { MlvError } from '../../src/core/errors.js';
-import { bytes, cacheObjects, git, makeRepo, repoAt, writeFiles } from '../helpers/repo.js';
+import { bytes, cacheObjects, git, makeRepo, readStatIndexFile, repoAt, writeFiles } from '../helpers/repo.js';
 
 async function twoVersions(): Promise<string> {
   const dir = await makeRepo();
@@ -23,7 +23,7 @@ async function twoVersions(): Promise<string> {
   return dir;
 }
 
-const indexFile = (dir: string) => JSON.parse(readFileSync(join(dir, '.mlv/tmp/stat-index.json'), 'utf8')) as { complete?: string[] };
+const indexFile = (dir: string) => readStatIndexFile(dir).header;
 
 describe('gc (library)', () => {
   it('needs a scope', async () => {

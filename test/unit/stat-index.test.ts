@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StatIndex } from '../../src/core/workspace/stat-index.js';
+import { fileFingerprint, StatIndex } from '../../src/core/workspace/stat-index.js';
 import { tempDir } from '../helpers/repo.js';
 
 /** Sets a file's mtime `secondsAgo` in the past (so it is older than an index written now). */
@@ -155,6 +155,118 @@ describe('stat index', () => {
     const { tmp } = setup();
     StatIndex.load(tmp, 'xxh128').save();
     expect(existsSync(join(tmp, 'stat-index.json'))).toBe(false);
+  });
+});
+
+describe('stat index: racy entries across saves', () => {
+  it('leaves out an entry that was racy when loaded and not read again, so a later save cannot make it trusted', () => {
+    const { tmp, file } = setup();
+    const T = Math.floor(Date.now() / 1000) - 100;
+    utimesSync(file, T, T);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), HEX);
+    idx.save();
+    const indexFile = join(tmp, 'stat-index.json');
+    utimesSync(indexFile, T, T); // written in the file's tick: racy
+    // Another command records something else and saves (at a later time); data.bin was never reread.
+    const other = StatIndex.load(tmp, 'xxh128');
+    expect(other.lookup('data.bin', statSync(file))).toBeUndefined();
+    other.record('other', statSync(file), HEX2);
+    other.save();
+    expect(statSync(indexFile).mtimeMs).toBeGreaterThan(T * 1000);
+    const r = StatIndex.load(tmp, 'xxh128');
+    expect(r.lookup('data.bin', statSync(file))).toBeUndefined();
+    expect(r.lookup('other', statSync(file))).toBe(HEX2); // read in that command, after its mtime
+  });
+
+  it('keeps a racy entry that was hashed again with the same result, trusted after the next save', () => {
+    const { tmp, file } = setup();
+    const T = Math.floor(Date.now() / 1000) - 100;
+    utimesSync(file, T, T);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), HEX);
+    idx.save();
+    utimesSync(join(tmp, 'stat-index.json'), T, T);
+    const again = StatIndex.load(tmp, 'xxh128');
+    again.record('data.bin', statSync(file), HEX); // its bytes were read again: confirmed
+    again.save();
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBe(HEX);
+  });
+});
+
+describe('stat index: states of tracked paths', () => {
+  const fp = (digest: string, maxMtimeMs: number) => ({ digest, maxMtimeMs });
+  const old = Date.now() - 100_000;
+
+  it('knows a state recorded before the last save, and not a different or racy one', () => {
+    const { tmp } = setup();
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.recordState('images', fp('d1', old), HEX);
+    expect(idx.knownState('images', fp('d1', old))).toBeUndefined(); // not saved yet
+    idx.save();
+    const r = StatIndex.load(tmp, 'xxh128');
+    expect(r.knownState('images', fp('d1', old))).toBe(HEX);
+    expect(r.knownState('images', fp('d2', old))).toBeUndefined();
+    expect(r.knownState('other', fp('d1', old))).toBeUndefined();
+    expect(r.folderStates()).toEqual(['images']);
+    // A state whose newest file is not older than the index: racy, not trusted.
+    const future = Date.now() + 100_000;
+    r.recordState('racy', fp('d3', future), HEX2);
+    r.save();
+    expect(StatIndex.load(tmp, 'xxh128').knownState('racy', fp('d3', future))).toBeUndefined();
+  });
+
+  it('a tracked file\'s state is its stat and exec bits', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.recordState('data.bin', fileFingerprint(statSync(file)), HEX);
+    idx.save();
+    const r = StatIndex.load(tmp, 'xxh128');
+    expect(r.knownState('data.bin', fileFingerprint(statSync(file)))).toBe(HEX);
+    expect(r.folderStates()).toEqual([]);
+    const st = statSync(file);
+    expect(r.knownState('data.bin', fileFingerprint({ ...st, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode | 0o100 }))).toBeUndefined();
+    expect(r.knownState('data.bin', fileFingerprint({ dev: st.dev, ino: st.ino, size: st.size + 1, mtimeMs: st.mtimeMs, mode: st.mode }))).toBeUndefined();
+  });
+
+  it('saving a state alone copies the entries unparsed, and they still work', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const idx = StatIndex.load(tmp, 'xxh128');
+    idx.record('data.bin', statSync(file), HEX);
+    idx.save();
+    const indexFile = join(tmp, 'stat-index.json');
+    const columnsBefore = readFileSync(indexFile, 'utf8').split('\n')[1];
+    const again = StatIndex.load(tmp, 'xxh128');
+    again.recordState('images', fp('d1', old), HEX2);
+    again.save();
+    expect(readFileSync(indexFile, 'utf8').split('\n')[1]).toBe(columnsBefore);
+    const r = StatIndex.load(tmp, 'xxh128');
+    expect(r.lookup('data.bin', statSync(file))).toBe(HEX);
+    expect(r.knownState('images', fp('d1', old))).toBe(HEX2);
+  });
+
+  it('forget and forgetUnder drop states too; a loaded racy state not seen again is dropped on save', () => {
+    const { tmp } = setup();
+    const idx = StatIndex.load(tmp, 'xxh128');
+    for (const rel of ['a', 'd/x', 'dd']) idx.recordState(rel, fp(rel, old), HEX);
+    idx.save();
+    const r = StatIndex.load(tmp, 'xxh128');
+    r.forget('a');
+    r.forgetUnder('d');
+    r.save();
+    expect(StatIndex.load(tmp, 'xxh128').folderStates()).toEqual(['dd']);
+    // 'dd' becomes racy (the index written in its tick); a save by a command that did not look at it drops it.
+    const T = Math.floor(old / 1000);
+    const x = StatIndex.load(tmp, 'xxh128');
+    x.recordState('dd', fp('dd', T * 1000), HEX);
+    x.save();
+    utimesSync(join(tmp, 'stat-index.json'), T, T);
+    const y = StatIndex.load(tmp, 'xxh128');
+    y.recordState('e', fp('e', old), HEX);
+    y.save();
+    expect(StatIndex.load(tmp, 'xxh128').folderStates().sort()).toEqual(['e']);
   });
 });
 

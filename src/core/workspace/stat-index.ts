@@ -13,7 +13,15 @@
  * The file (version 2) is stored in columns — all paths, then all stat numbers, then all hashes as one
  * string — because `status` of a 20,000-file folder reads it on every run: parsing it as one small array
  * per path (version 1) took 22 ms and left 20,000 objects to the garbage collector; columns take 11 ms.
- * A version 1 file is still read.
+ * Versions 1 and 2 are still read.
+ *
+ * Version 3 puts a small header line before those columns: the completeness claims and the *states* of
+ * tracked paths — for a tracked folder, a fingerprint of everything a scan sees in it (every path, and
+ * each file's device, inode, mtime, size and mode) with the tree it had then; for a tracked file, its
+ * stat with its hash. When a new scan gives the same fingerprint, the folder's tree is known without
+ * looking up 100k entries or building a Merkle tree, and the columns are never parsed: `status` and
+ * re-`add` of an unchanged 20,000-file folder read the header alone. The racy guard covers states too:
+ * a state is trusted only when its newest file mtime is older than the index file.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
@@ -27,6 +35,27 @@ import { join } from 'node:path';
 type EntryV1 = [dev: number, ino: number, mtimeMs: number, size: number, hex: string];
 type IndexFileV1 = Omit<IndexFile, 'version' | 'paths' | 'stats' | 'hexes'> & { version: 1; entries: Record<string, EntryV1> };
 
+/** Version 3, line 1 (line 2 holds the Columns). */
+interface IndexHeader {
+  version: 3;
+  algo: string;
+  /** Tree hexes whose every object was seen in the cache (lets status skip 100k existence checks). */
+  complete?: string[];
+  /** `cacheStamp` of the cache's objects folder when `complete` was written; the claims hold only while it matches. */
+  cacheStamp?: string;
+  /** Repo-relative tracked path → [fingerprint digest, newest file mtime, content hex]. */
+  states?: Record<string, [digest: string, maxMtimeMs: number, hex: string]>;
+  /** The newest mtime among the columns' entries (when older than the file, none of them is racy). */
+  newest?: number;
+}
+
+interface Columns {
+  paths: string[];
+  stats: number[];
+  hexes: string;
+}
+
+/** Version 2: one JSON object. */
 interface IndexFile {
   version: 2;
   algo: string;
@@ -70,15 +99,36 @@ export function cacheStamp(objectsDir: string): string {
   return h.digest('hex');
 }
 
+/** What a scan of a tracked path saw, condensed (see `fingerprintOf` in walk.ts and `fileFingerprint`). */
+export interface Fingerprint {
+  digest: string;
+  /** The newest mtime of the files it covers (the racy guard compares it with the index's time). */
+  maxMtimeMs: number;
+}
+
+/** The fingerprint of a tracked file: its stat numbers and exec bits. */
+export function fileFingerprint(st: StatLike & { mode: number }): Fingerprint {
+  return { digest: `f:${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}:${st.mode & 0o111}`, maxMtimeMs: st.mtimeMs };
+}
+
+type State = [digest: string, maxMtimeMs: number, hex: string];
+
 export class StatIndex {
   /** Path → entry number; an entry's stat numbers are stats[n * STAT_FIELDS …] and its hash is hexAt(n). */
   private readonly at = new Map<string, number>();
-  private readonly stats: number[];
+  private stats: number[] = [];
   /** The hashes as loaded, concatenated; entries recorded since are in `newHexes`. */
-  private readonly loadedHexes: string;
+  private loadedHexes = '';
   private readonly newHexes = new Map<number, string>();
   private readonly hexLength: number;
   private readonly complete: Set<string>;
+  private readonly states: Map<string, State>;
+  /** States recorded (or confirmed) by this process. */
+  private readonly statesSeen = new Set<string>();
+  /** The columns' JSON bytes while not yet parsed (a version 3 file is parsed only when entries are needed). */
+  private columnsBytes: Buffer | undefined;
+  /** The newest mtime among the unparsed columns' entries. */
+  private columnsNewest = Infinity;
   private dirty = false;
   /** mtime of the index file when it was read; entries at or after it are racy. */
   private writtenAtMs: number;
@@ -87,18 +137,40 @@ export class StatIndex {
   private constructor(
     private readonly file: string,
     private readonly algo: string,
-    columns: { paths: string[]; stats: number[]; hexes: string },
+    columns: Columns | Buffer,
     writtenAtMs: number,
     complete: string[] = [],
     objectsDir?: string,
+    states: Record<string, State> = {},
+    columnsNewest = Infinity,
   ) {
+    this.columnsNewest = columnsNewest;
+    if (Buffer.isBuffer(columns)) this.columnsBytes = columns;
+    else this.takeColumns(columns);
+    this.hexLength = HEX_LENGTH[algo] ?? 64;
+    this.complete = new Set(complete);
+    this.states = new Map(Object.entries(states));
+    this.writtenAtMs = writtenAtMs;
+    this.objectsDir = objectsDir;
+  }
+
+  private takeColumns(columns: Columns): void {
     for (let i = 0; i < columns.paths.length; i++) this.at.set(columns.paths[i]!, i);
     this.stats = columns.stats;
     this.loadedHexes = columns.hexes;
-    this.hexLength = HEX_LENGTH[algo] ?? 64;
-    this.complete = new Set(complete);
-    this.writtenAtMs = writtenAtMs;
-    this.objectsDir = objectsDir;
+  }
+
+  /** Parses the columns on first use; unusable columns leave the index empty (it only costs rehashing). */
+  private entries(): void {
+    if (this.columnsBytes === undefined) return;
+    const bytes = this.columnsBytes;
+    this.columnsBytes = undefined;
+    try {
+      const columns = readColumns({ version: 2, algo: this.algo, ...(JSON.parse(bytes.toString('utf8')) as Columns) }, this.hexLength);
+      if (columns) this.takeColumns(columns);
+    } catch {
+      // unreadable: start empty
+    }
   }
 
   /** The index of `repo`, with the completeness claims about its cache. */
@@ -114,12 +186,18 @@ export class StatIndex {
     const file = join(tmpDir, 'stat-index.json');
     try {
       const st = statSync(file);
-      const data = JSON.parse(readFileSync(file, 'utf8')) as IndexFile | IndexFileV1;
-      const columns = data.algo === algo ? readColumns(data, HEX_LENGTH[algo] ?? 64) : undefined;
-      if (columns) {
-        let complete = Array.isArray(data.complete) ? data.complete : [];
-        if (complete.length > 0 && (!objectsDir || data.cacheStamp !== cacheStamp(objectsDir))) complete = [];
-        return new StatIndex(file, algo, columns, st.mtimeMs, complete, objectsDir);
+      const bytes = readFileSync(file);
+      const newline = bytes.indexOf(10);
+      const first = JSON.parse(bytes.toString('utf8', 0, newline < 0 ? bytes.length : newline)) as IndexHeader | IndexFile | IndexFileV1;
+      if (first.algo === algo) {
+        const columns = first.version === 3 ? (newline < 0 ? undefined : bytes.subarray(newline + 1)) : readColumns(first, HEX_LENGTH[algo] ?? 64);
+        if (columns !== undefined) {
+          let complete = Array.isArray(first.complete) ? first.complete : [];
+          if (complete.length > 0 && (!objectsDir || first.cacheStamp !== cacheStamp(objectsDir))) complete = [];
+          const states = first.version === 3 && first.states && typeof first.states === 'object' ? first.states : {};
+          const newest = first.version === 3 && typeof first.newest === 'number' ? first.newest : Infinity;
+          return new StatIndex(file, algo, columns, st.mtimeMs, complete, objectsDir, states, newest);
+        }
       }
     } catch {
       // Missing or unreadable: start empty (it only costs rehashing).
@@ -133,6 +211,7 @@ export class StatIndex {
 
   /** The hash recorded for `rel` if the file's stat still matches and the entry is not racy. */
   lookup(rel: string, st: StatLike): string | undefined {
+    this.entries();
     const n = this.at.get(rel);
     if (n === undefined) return undefined;
     const o = n * STAT_FIELDS;
@@ -144,11 +223,18 @@ export class StatIndex {
 
   /** Records the hash of `rel` as observed with stat `st` (taken before reading the bytes). */
   record(rel: string, st: StatLike, hex: string): void {
+    this.entries();
     let n = this.at.get(rel);
     const s = this.stats;
     if (n !== undefined) {
       const o = n * STAT_FIELDS;
-      if (s[o + 3] === st.size && s[o + 2] === st.mtimeMs && s[o + 1] === st.ino && s[o] === st.dev && this.hexAt(n) === hex) return;
+      if (s[o + 3] === st.size && s[o + 2] === st.mtimeMs && s[o + 1] === st.ino && s[o] === st.dev && this.hexAt(n) === hex) {
+        if (st.mtimeMs < this.writtenAtMs) return;
+        // A racy entry just confirmed: saved again, so it is trusted once the index is older than the file.
+        this.newHexes.set(n, hex);
+        this.dirty = true;
+        return;
+      }
     } else {
       n = s.length / STAT_FIELDS;
       this.at.set(rel, n);
@@ -162,7 +248,34 @@ export class StatIndex {
     this.dirty = true;
   }
 
+  /** The content hash recorded for the tracked path `rel` when it was last seen as `fp`, unless racy. */
+  knownState(rel: string, fp: Fingerprint): string | undefined {
+    const s = this.states.get(rel);
+    if (!s || s[0] !== fp.digest || fp.maxMtimeMs >= this.writtenAtMs) return undefined;
+    return s[2];
+  }
+
+  /**
+   * Records that the tracked path `rel`, seen as `fp`, has content `hex` (a file's hash or a folder's
+   * tree). Call it only with a fingerprint taken before the content was read.
+   */
+  recordState(rel: string, fp: Fingerprint, hex: string): void {
+    const s = this.states.get(rel);
+    this.statesSeen.add(rel);
+    // An unchanged state is written again while racy, so the next save's later time makes it trusted.
+    if (s && s[0] === fp.digest && s[2] === hex && fp.maxMtimeMs < this.writtenAtMs) return;
+    this.states.set(rel, [fp.digest, fp.maxMtimeMs, hex]);
+    this.dirty = true;
+  }
+
+  /** The tracked folders whose states the index holds. */
+  folderStates(): string[] {
+    return [...this.states].filter(([, s]) => !s[0].startsWith('f:')).map(([rel]) => rel);
+  }
+
   forget(rel: string): void {
+    this.entries();
+    if (this.states.delete(rel)) this.dirty = true;
     if (this.at.delete(rel)) this.dirty = true; // its numbers stay in the columns until the next save
   }
 
@@ -191,35 +304,44 @@ export class StatIndex {
 
   /** Forgets every entry at or below the folder `rel`. */
   forgetUnder(rel: string): void {
+    this.entries();
     const prefix = rel + '/';
-    for (const key of this.at.keys()) {
-      if (key === rel || key.startsWith(prefix)) {
-        this.at.delete(key);
-        this.dirty = true;
+    for (const map of [this.at, this.states] as Map<string, unknown>[]) {
+      for (const key of map.keys()) {
+        if (key === rel || key.startsWith(prefix)) {
+          map.delete(key);
+          this.dirty = true;
+        }
       }
     }
   }
 
-  /** Writes the index atomically when something changed. Failures are ignored: the index is a cache. */
+  /**
+   * Writes the index atomically when something changed. Failures are ignored: the index is a cache.
+   *
+   * Entries and states that were racy when loaded and were not confirmed since are left out: the new
+   * file's later time would otherwise make them trusted without their bytes having been read again.
+   */
   save(): void {
     if (!this.dirty) return;
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      const data: IndexFile = { version: 2, algo: this.algo, paths: [], stats: [], hexes: '' };
-      const hexes: string[] = [];
-      for (const [path, n] of this.at) {
-        const o = n * STAT_FIELDS;
-        data.paths.push(path);
-        data.stats.push(this.stats[o]!, this.stats[o + 1]!, this.stats[o + 2]!, this.stats[o + 3]!);
-        hexes.push(this.hexAt(n));
-      }
-      data.hexes = hexes.join('');
+      const trustedBefore = this.writtenAtMs;
+      const header: IndexHeader = { version: 3, algo: this.algo };
       if (this.complete.size > 0 && this.objectsDir) {
-        data.complete = [...this.complete];
-        data.cacheStamp = cacheStamp(this.objectsDir);
+        header.complete = [...this.complete];
+        header.cacheStamp = cacheStamp(this.objectsDir);
+      }
+      for (const [rel, s] of this.states) if (s[1] >= trustedBefore && !this.statesSeen.has(rel)) this.states.delete(rel);
+      if (this.states.size > 0) header.states = Object.fromEntries(this.states);
+      let columns: Buffer | string | undefined = this.columnsNewest < trustedBefore ? this.columnsBytes : undefined;
+      header.newest = this.columnsNewest;
+      if (columns === undefined) {
+        this.entries();
+        columns = this.columnsJson(trustedBefore, header);
       }
       const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(data));
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), Buffer.from(columns)]));
       renameSync(tmp, this.file);
       this.writtenAtMs = statSync(this.file).mtimeMs;
       this.dirty = false;
@@ -227,13 +349,32 @@ export class StatIndex {
       // A full disk or read-only .mlv/tmp only means files are rehashed next time.
     }
   }
+
+  /** The columns as JSON, leaving out loaded entries racy before `trustedBefore`; sets `header.newest`. */
+  private columnsJson(trustedBefore: number, header: IndexHeader): string {
+    const columns: Columns = { paths: [], stats: [], hexes: '' };
+    const hexes: string[] = [];
+    let newest = 0;
+    for (const [path, n] of this.at) {
+      const o = n * STAT_FIELDS;
+      const mtime = this.stats[o + 2]!;
+      if (mtime >= trustedBefore && !this.newHexes.has(n)) {
+        this.at.delete(path);
+        continue;
+      }
+      if (mtime > newest) newest = mtime;
+      columns.paths.push(path);
+      columns.stats.push(this.stats[o]!, this.stats[o + 1]!, this.stats[o + 2]!, this.stats[o + 3]!);
+      hexes.push(this.hexAt(n));
+    }
+    columns.hexes = hexes.join('');
+    header.newest = newest;
+    return JSON.stringify(columns);
+  }
 }
 
 /** The columns of an index file, or undefined when it is not one this version can use. */
-function readColumns(
-  data: IndexFile | IndexFileV1,
-  hexLength: number,
-): { paths: string[]; stats: number[]; hexes: string } | undefined {
+function readColumns(data: IndexFile | IndexFileV1, hexLength: number): Columns | undefined {
   if (data.version === 2) {
     const { paths, stats, hexes } = data;
     const n = Array.isArray(paths) ? paths.length : -1;
