@@ -12,12 +12,18 @@
  * way Node computes `Stats` (mtimeMs = sec * 1e3 + nsec / 1e6, in doubles), so stat-index entries
  * written by one are matched by the other.
  *
- * scanTree(root) -> { paths: string[], stats: Float64Array }
+ * scanTree(root, stateOnly?) -> { paths: string[], stats: Float64Array, state: ArrayBuffer, clean, maxMtimeMs }
  *   paths: every entry below root (root-relative, '/'-separated), each folder followed by its contents,
  *     the entries of a folder in byte order. Symbolic links are listed, not followed.
  *   stats: FIELDS numbers per entry, in the order of `paths`: kind (KIND_*), dev, ino, mtimeMs, size,
  *     mode, nlink. Only regular files carry stat numbers (the rest are 0). An entry that vanished
  *     between listing and stat has kind KIND_GONE.
+ *   state: a record of the whole tree as scanned (per entry its path, kind and, for files, dev, ino,
+ *     mtimeMs, size and mode), which the caller hashes into a fingerprint: equal fingerprints mean
+ *     nothing in the tree changed as far as the stat index can tell. With `stateOnly` only this comes
+ *     back (no path strings are made: the no-change check of `status` on 100k files).
+ *   clean: no symbolic links, sockets, vanished entries or names with tabs/newlines in the tree.
+ *   maxMtimeMs: the newest file mtime (for the racy-clean guard).
  *   Errors opening or reading a folder throw an Error whose `code` is the errno name (ENOENT, EACCES,
  *   ENOTDIR…) with `path` and `syscall`, as fs errors do; a sub-folder that vanished is skipped.
  */
@@ -26,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +94,8 @@ const char *mlv_errno_code(int e) {
   }
 }
 
-static napi_value throw_errno(napi_env env, int e, const char *syscall, const char *path) {
+/* An Error like fs's: `code` is the errno name, with `path` and `syscall`. */
+static napi_value errno_error(napi_env env, int e, const char *syscall, const char *path) {
   char msg[4300];
   snprintf(msg, sizeof msg, "%s: %s, %s '%s'", mlv_errno_code(e), strerror(e), syscall, path);
   napi_value code, message, err, value;
@@ -98,8 +106,7 @@ static napi_value throw_errno(napi_env env, int e, const char *syscall, const ch
   napi_set_named_property(env, err, "path", value);
   napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &value);
   napi_set_named_property(env, err, "syscall", value);
-  napi_throw(env, err);
-  return NULL;
+  return err;
 }
 
 static void free_list(list_t *l) {
@@ -246,24 +253,49 @@ typedef struct {
   size_t from, to;
 } stat_job_t;
 
+/* The folder part of a root-relative path ("" for the root). */
+static size_t dir_len(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? (size_t)(slash - path) : 0;
+}
+
 static void *stat_files(void *arg) {
   stat_job_t *job = arg;
   char abs[8192];
   size_t root_len = strlen(job->root);
   memcpy(abs, job->root, root_len);
-  abs[root_len] = '/';
+  abs[root_len] = 0;
+  /*
+   * Each thread opens the folders of its own range and stats names relative to them: resolving a whole
+   * path per file costs ~25% more, and threads sharing one folder descriptor contend on it.
+   */
+  int dir_fd = -1;
+  const char *dir_path = NULL; /* folder part of the entry dir_fd was opened for */
+  size_t dir_path_len = 0;
   for (size_t i = job->from; i < job->to; i++) {
     entry_t *e = &job->items[i];
     if (e->v[0] != KIND_FILE) continue;
-    size_t len = strlen(e->path);
-    if (root_len + 1 + len >= sizeof abs) {
-      e->v[0] = KIND_GONE;
-      continue;
+    size_t dl = dir_len(e->path);
+    if (dir_fd < 0 || dl != dir_path_len || memcmp(e->path, dir_path, dl) != 0) {
+      if (dir_fd >= 0) close(dir_fd);
+      if (root_len + 1 + dl >= sizeof abs) {
+        dir_fd = -1;
+      } else {
+        abs[root_len] = dl ? '/' : 0;
+        memcpy(abs + root_len + 1, e->path, dl);
+        abs[root_len + 1 + dl] = 0;
+        dir_fd = open(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      }
+      dir_path = e->path;
+      dir_path_len = dl;
+      if (dir_fd < 0) { /* the folder vanished or was replaced since it was listed */
+        e->v[0] = KIND_GONE;
+        dir_path = NULL;
+        continue;
+      }
     }
-    memcpy(abs + root_len + 1, e->path, len + 1);
     struct stat st;
-    /* Absolute paths, not fstatat on a shared folder descriptor: threads sharing one descriptor contend on it. */
-    if (lstat(abs, &st) != 0) {
+    if (fstatat(dir_fd, e->path + (dl ? dl + 1 : 0), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       e->v[0] = KIND_GONE;
       continue;
     }
@@ -278,40 +310,89 @@ static void *stat_files(void *arg) {
     e->v[5] = (double)st.st_mode;
     e->v[6] = (double)st.st_nlink;
   }
+  if (dir_fd >= 0) close(dir_fd);
   return NULL;
 }
 
-static napi_value scan_tree(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+/* Bytes of the state record: per entry its path, a NUL, its kind, and for files dev, ino, mtimeMs, size, mode. */
+#define STATE_FILE_NUMBERS 5
+static size_t state_size(const list_t *l) {
+  size_t n = 0;
+  for (size_t i = 0; i < l->n; i++) {
+    n += strlen(l->items[i].path) + 2;
+    if (l->items[i].v[0] == KIND_FILE) n += STATE_FILE_NUMBERS * sizeof(double);
+  }
+  return n;
+}
+
+/*
+ * Fills `out` with the state record and returns whether the tree holds only regular files and folders
+ * with storable names (no links, sockets, vanished entries, tabs or newlines): only then may the record
+ * stand for the folder's tree. *max_mtime gets the newest file mtime.
+ */
+static int write_state(const list_t *l, unsigned char *out, double *max_mtime) {
+  int clean = 1;
+  *max_mtime = 0;
+  for (size_t i = 0; i < l->n; i++) {
+    const entry_t *e = &l->items[i];
+    size_t len = strlen(e->path);
+    if (strpbrk(e->path, "\t\n\r")) clean = 0;
+    memcpy(out, e->path, len + 1);
+    out += len + 1;
+    *out++ = (unsigned char)e->v[0];
+    if (e->v[0] == KIND_FILE) {
+      /* dev, ino, mtimeMs, size, mode: what the stat index compares, plus the exec bits (nlink changes with links, not content) */
+      memcpy(out, &e->v[1], 4 * sizeof(double));
+      memcpy(out + 4 * sizeof(double), &e->v[5], sizeof(double));
+      out += STATE_FILE_NUMBERS * sizeof(double);
+      if (e->v[3] > *max_mtime) *max_mtime = e->v[3];
+    } else if (e->v[0] != KIND_DIR) {
+      clean = 0;
+    }
+  }
+  return clean;
+}
+
+/* One scan: run on the calling thread (scanTree) or on a libuv worker (scanTreeAsync). */
+typedef struct {
   char root[4097];
-  size_t len = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_string_utf8(env, argv[0], root, sizeof root, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "scanTree(root) needs a path");
-    return NULL;
-  }
-  if (len >= sizeof root - 1) return throw_errno(env, ENAMETOOLONG, "scandir", root);
-  while (len > 1 && root[len - 1] == '/') root[--len] = 0;
+  bool state_only;
+  list_t list;
+  int err; /* errno of a failure, 0 if none */
+  const char *err_path;
+  unsigned char *state;
+  size_t state_len;
+  int clean;
+  double max_mtime;
+  napi_deferred deferred;
+  napi_async_work work;
+} scan_job_t;
 
+/* Lists and stats the tree (no JavaScript values: safe on any thread). */
+static void run_scan(scan_job_t *job) {
+  const char *root = job->root;
   int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return throw_errno(env, errno, "scandir", root);
-  list_t l = {0};
-  list_dir(&l, fd, "", root);
-  if (l.err) {
-    free_list(&l);
-    return throw_errno(env, l.err, "scandir", l.err_path[0] ? l.err_path : root);
+  if (fd < 0) {
+    job->err = errno;
+    job->err_path = root;
+    return;
   }
-
+  list_t *l = &job->list;
+  list_dir(l, fd, "", root);
+  if (l->err) {
+    job->err = l->err;
+    job->err_path = l->err_path[0] ? l->err_path : root;
+    return;
+  }
   size_t files = 0;
-  for (size_t i = 0; i < l.n; i++) files += l.items[i].v[0] == KIND_FILE;
+  for (size_t i = 0; i < l->n; i++) files += l->items[i].v[0] == KIND_FILE;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   size_t threads = files < PARALLEL_FROM || cpus < 2 ? 1 : (size_t)(cpus < MAX_THREADS ? cpus : MAX_THREADS);
   stat_job_t jobs[MAX_THREADS];
   pthread_t ids[MAX_THREADS];
   int started[MAX_THREADS] = {0};
   for (size_t t = 0; t < threads; t++) {
-    jobs[t] = (stat_job_t){root, l.items, l.n * t / threads, l.n * (t + 1) / threads};
+    jobs[t] = (stat_job_t){root, l->items, l->n * t / threads, l->n * (t + 1) / threads};
     if (t > 0) started[t] = pthread_create(&ids[t], NULL, stat_files, &jobs[t]) == 0;
   }
   stat_files(&jobs[0]);
@@ -319,33 +400,144 @@ static napi_value scan_tree(napi_env env, napi_callback_info info) {
     if (started[t]) pthread_join(ids[t], NULL);
     else stat_files(&jobs[t]);
   }
+  job->state_len = state_size(l);
+  job->state = malloc(job->state_len ? job->state_len : 1);
+  if (!job->state) {
+    job->err = ENOMEM;
+    job->err_path = root;
+    return;
+  }
+  job->clean = write_state(l, job->state, &job->max_mtime);
+}
 
-  napi_value paths, buffer, stats, result;
-  void *data = NULL;
-  if (napi_create_array_with_length(env, l.n, &paths) != napi_ok ||
-      napi_create_arraybuffer(env, l.n * FIELDS * sizeof(double), &data, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_float64_array, l.n * FIELDS, buffer, 0, &stats) != napi_ok) {
-    free_list(&l);
+static void free_job(scan_job_t *job) {
+  free_list(&job->list);
+  free(job->state);
+  free(job);
+}
+
+/* The scan's result object, or NULL with a pending exception (or *error set to the failure to reject with). */
+static napi_value scan_result(napi_env env, scan_job_t *job, napi_value *error) {
+  *error = NULL;
+  if (job->err) {
+    *error = errno_error(env, job->err, "scandir", job->err_path);
     return NULL;
   }
-  double *out = data;
-  for (size_t i = 0; i < l.n; i++) {
-    napi_value s;
-    napi_create_string_utf8(env, l.items[i].path, NAPI_AUTO_LENGTH, &s);
-    napi_set_element(env, paths, (uint32_t)i, s);
-    memcpy(out + i * FIELDS, l.items[i].v, sizeof l.items[i].v);
+  list_t *l = &job->list;
+  napi_value result, state_buffer, value;
+  void *state = NULL;
+  if (napi_create_object(env, &result) != napi_ok ||
+      napi_create_arraybuffer(env, job->state_len, &state, &state_buffer) != napi_ok) return NULL;
+  memcpy(state, job->state, job->state_len);
+  napi_set_named_property(env, result, "state", state_buffer);
+  napi_get_boolean(env, job->clean, &value);
+  napi_set_named_property(env, result, "clean", value);
+  napi_create_double(env, job->max_mtime, &value);
+  napi_set_named_property(env, result, "maxMtimeMs", value);
+  if (!job->state_only) {
+    napi_value paths, buffer, stats;
+    void *data = NULL;
+    if (napi_create_array_with_length(env, l->n, &paths) != napi_ok ||
+        napi_create_arraybuffer(env, l->n * FIELDS * sizeof(double), &data, &buffer) != napi_ok ||
+        napi_create_typedarray(env, napi_float64_array, l->n * FIELDS, buffer, 0, &stats) != napi_ok) return NULL;
+    double *out = data;
+    for (size_t i = 0; i < l->n; i++) {
+      napi_value s;
+      napi_create_string_utf8(env, l->items[i].path, NAPI_AUTO_LENGTH, &s);
+      napi_set_element(env, paths, (uint32_t)i, s);
+      memcpy(out + i * FIELDS, l->items[i].v, sizeof l->items[i].v);
+    }
+    napi_set_named_property(env, result, "paths", paths);
+    napi_set_named_property(env, result, "stats", stats);
   }
-  free_list(&l);
-  napi_create_object(env, &result);
-  napi_set_named_property(env, result, "paths", paths);
-  napi_set_named_property(env, result, "stats", stats);
   return result;
+}
+
+/* Reads (root, stateOnly?) into a new job; NULL with a pending exception on bad arguments. */
+static scan_job_t *new_job(napi_env env, napi_callback_info info, const char *usage) {
+  size_t argc = 2;
+  napi_value argv[2];
+  size_t len = 0;
+  scan_job_t *job = calloc(1, sizeof *job);
+  if (!job) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_string_utf8(env, argv[0], job->root, sizeof job->root, &len) != napi_ok) {
+    free(job);
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  if (argc > 1) napi_get_value_bool(env, argv[1], &job->state_only);
+  if (len >= sizeof job->root - 1) {
+    job->err = ENAMETOOLONG;
+    job->err_path = job->root;
+  }
+  while (len > 1 && job->root[len - 1] == '/') job->root[--len] = 0;
+  return job;
+}
+
+static napi_value scan_tree(napi_env env, napi_callback_info info) {
+  scan_job_t *job = new_job(env, info, "scanTree(root) needs a path");
+  if (!job) return NULL;
+  if (!job->err) run_scan(job);
+  napi_value error;
+  napi_value result = scan_result(env, job, &error);
+  free_job(job);
+  if (error) napi_throw(env, error);
+  return result;
+}
+
+static void scan_execute(napi_env env, void *data) {
+  (void)env;
+  run_scan(data);
+}
+
+static void scan_complete(napi_env env, napi_status status, void *data) {
+  scan_job_t *job = data;
+  napi_value error = NULL;
+  napi_value result = status == napi_ok ? scan_result(env, job, &error) : NULL;
+  if (result) {
+    napi_resolve_deferred(env, job->deferred, result);
+  } else {
+    if (!error) {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) napi_get_and_clear_last_exception(env, &error);
+      else error = errno_error(env, EIO, "scandir", job->root);
+    }
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  napi_delete_async_work(env, job->work);
+  free_job(job);
+}
+
+/* scanTreeAsync(root, stateOnly?) -> Promise of what scanTree returns: the scan runs off the main thread. */
+static napi_value scan_tree_async(napi_env env, napi_callback_info info) {
+  scan_job_t *job = new_job(env, info, "scanTreeAsync(root) needs a path");
+  if (!job) return NULL;
+  napi_value promise, name;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
+    free_job(job);
+    return NULL;
+  }
+  napi_create_string_utf8(env, "mlv:scanTree", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, scan_execute, scan_complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_value error = errno_error(env, ENOMEM, "scandir", job->root);
+    napi_reject_deferred(env, job->deferred, error);
+    free_job(job);
+  }
+  return promise;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scanTree", NAPI_AUTO_LENGTH, scan_tree, NULL, &fn);
   napi_set_named_property(env, exports, "scanTree", fn);
+  napi_create_function(env, "scanTreeAsync", NAPI_AUTO_LENGTH, scan_tree_async, NULL, &fn);
+  napi_set_named_property(env, exports, "scanTreeAsync", fn);
   mlv_register_writer(env, exports);
   return exports;
 }

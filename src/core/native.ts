@@ -7,7 +7,17 @@
  */
 import { createRequire } from 'node:module';
 
-export interface NativeScan {
+/** What a scan saw, in one record (see `fingerprintOf` in walk.ts). */
+export interface NativeScanState {
+  /** Every path with its kind and, for files, dev, ino, mtimeMs, size and mode. */
+  state: ArrayBuffer;
+  /** Only regular files and folders with storable names (no links, sockets, vanished entries, tabs). */
+  clean: boolean;
+  /** The newest file mtime. */
+  maxMtimeMs: number;
+}
+
+export interface NativeScan extends NativeScanState {
   /** Root-relative paths, each folder followed by its contents. */
   paths: string[];
   /** SCAN_FIELDS numbers per path: kind, dev, ino, mtimeMs, size, mode, nlink (stat numbers for files only). */
@@ -24,6 +34,10 @@ export interface NativeWriteFailure {
 
 interface NativeHelper {
   scanTree(root: string): NativeScan;
+  /** The scan's state alone (no path strings made). */
+  scanTree(root: string, stateOnly: true): NativeScanState;
+  /** scanTree off the main thread (the state alone). */
+  scanTreeAsync(root: string, stateOnly: true): Promise<NativeScanState>;
   /**
    * Copies `data` and queues creating `path` (exclusively; executable modes set past the umask) with it
    * on a writer thread — then, with `dest`, renaming it to `dest` (a failure is reported by `dest`).

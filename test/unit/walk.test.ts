@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeHelper, SCAN_FIELDS } from '../../src/core/native.js';
-import { walkDir, walkJs, type WalkResult } from '../../src/core/workspace/walk.js';
+import { prefetchFingerprints, scanFingerprint, walkDir, walkJs, type WalkResult } from '../../src/core/workspace/walk.js';
 import { tempDir } from '../helpers/repo.js';
 
 const native = nativeHelper();
@@ -87,5 +87,66 @@ describe('folder walk', () => {
     rmSync(join(dir, 'sub'), { recursive: true });
     writeFileSync(join(dir, 'sub'), 'now a file');
     expect(() => native!.scanTree(join(dir, 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+  });
+
+  it.skipIf(!native)('a folder fingerprint changes with every change a tree or the stat index would see, and only then', async () => {
+    const dir = tempDir('mlv-fp-');
+    mkdirSync(join(dir, 'sub/deeper'), { recursive: true });
+    writeFileSync(join(dir, 'a.txt'), 'aaaa');
+    writeFileSync(join(dir, 'sub/b.txt'), 'bbbb');
+    writeFileSync(join(dir, 'sub/deeper/c.txt'), 'cccc');
+    const T = Math.floor(Date.now() / 1000) - 100;
+    utimesSync(join(dir, 'sub/b.txt'), T, T);
+    const first = await scanFingerprint(dir);
+    expect(first).toBeDefined();
+    expect(first!.maxMtimeMs).toBe(Math.max(...['a.txt', 'sub/b.txt', 'sub/deeper/c.txt'].map((f) => lstatSync(join(dir, f)).mtimeMs)));
+    // The same on a rescan, from the sync scan, from a prefetched scan and from a full walk.
+    expect(await scanFingerprint(dir)).toEqual(first);
+    expect(walkDir(dir).fingerprint).toEqual(first);
+    prefetchFingerprints([dir]);
+    expect(await scanFingerprint(dir)).toEqual(first);
+
+    const seen = new Set([first!.digest]);
+    const changes: [string, () => void][] = [
+      ['same size, new bytes and mtime', () => writeFileSync(join(dir, 'sub/b.txt'), 'BBBB')],
+      ['mtime alone', () => utimesSync(join(dir, 'sub/b.txt'), T - 5, T - 5)],
+      ['exec bit', () => chmodSync(join(dir, 'a.txt'), 0o755)],
+      ['size', () => writeFileSync(join(dir, 'sub/deeper/c.txt'), 'ccccc')],
+      ['a new empty folder', () => mkdirSync(join(dir, 'sub/empty'))],
+      ['a rename', () => renameSync(join(dir, 'a.txt'), join(dir, 'a2.txt'))],
+      ['a new file', () => writeFileSync(join(dir, 'sub/new.txt'), '')],
+      ['a deletion', () => rmSync(join(dir, 'sub/deeper/c.txt'))],
+      ['a file replaced by a copy (new inode)', () => {
+        writeFileSync(join(dir, 'copy.tmp'), 'BBBB');
+        utimesSync(join(dir, 'copy.tmp'), T - 5, T - 5);
+        renameSync(join(dir, 'copy.tmp'), join(dir, 'sub/b.txt'));
+      }],
+    ];
+    for (const [what, change] of changes) {
+      change();
+      const fp = await scanFingerprint(dir);
+      expect(fp, what).toBeDefined();
+      expect(seen.has(fp!.digest), what).toBe(false);
+      seen.add(fp!.digest);
+    }
+  });
+
+  it.skipIf(!native)('a folder holding links, pipes or unstorable names has no fingerprint; a missing one rejects', async () => {
+    const dir = tempDir('mlv-fp-');
+    writeFileSync(join(dir, 'a.txt'), 'a');
+    expect(await scanFingerprint(dir)).toBeDefined();
+    symlinkSync('a.txt', join(dir, 'link'));
+    expect(await scanFingerprint(dir)).toBeUndefined();
+    expect(walkDir(dir).fingerprint).toBeUndefined();
+    rmSync(join(dir, 'link'));
+    writeFileSync(join(dir, 'tab\there.txt'), 'x');
+    expect(await scanFingerprint(dir)).toBeUndefined();
+    rmSync(join(dir, 'tab\there.txt'));
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    expect(await scanFingerprint(dir)).toBeUndefined();
+    const missing = join(dir, 'gone');
+    await expect(scanFingerprint(missing)).rejects.toMatchObject({ code: 'ENOENT', path: missing });
+    prefetchFingerprints([missing]); // a prefetch that fails is not an unhandled rejection; the taker gets the error
+    await expect(scanFingerprint(missing)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
