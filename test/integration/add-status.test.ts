@@ -9,7 +9,8 @@ import { init } from '../../src/core/api/init.js';
 import { parsePointer } from '../../src/core/objects/pointer.js';
 import { parseTree } from '../../src/core/objects/tree.js';
 import { hashFile } from '../../src/core/objects/hash.js';
-import { bytes, cacheObjects, exists, fingerprint, git, haveCommand, makeRepo, mode, read, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
+import { bytes, cacheObjects, exists, fingerprint, git, haveCommand, makeRepo, mode, read, readStatIndexFile, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
+import { nativeHelper } from '../../src/core/native.js';
 import { execFileSync } from 'node:child_process';
 
 /** Moves mtimes 10 s into the past so the stat index's racy guard does not force a rehash. */
@@ -332,5 +333,67 @@ describe('status on a folder that gained paths mlv cannot store', () => {
     const r = mlv(dir, ['status']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('cannot be stored: d/link');
+  });
+});
+
+describe.skipIf(!nativeHelper())('states of tracked paths (one scan instead of 100k index lookups)', () => {
+  const indexFile = (dir: string) => join(dir, '.mlv/tmp/stat-index.json');
+  const columnsOf = (dir: string) => readFileSync(indexFile(dir), 'utf8').split('\n')[1];
+
+  it('status and re-add of unchanged paths read only the index header: its columns are never needed', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'f.bin': bytes(3000, 1), 'd/a': 'a', 'd/sub/b': 'b', 'd/sub/deeper/c': 'c' });
+    ageAll(dir, ['f.bin', 'd/a', 'd/sub/b', 'd/sub/deeper/c']);
+    await add(repoAt(dir), ['f.bin', 'd'], { cwd: dir });
+    expect(readStatIndexFile(dir).header.states).toHaveProperty('d');
+    expect(readStatIndexFile(dir).header.states).toHaveProperty('f.bin');
+    // Unreadable columns would make any command that needs them rehash everything and rewrite them.
+    const text = readFileSync(indexFile(dir), 'utf8');
+    writeFileSync(indexFile(dir), `${text.split('\n')[0]}\n{"not": "columns"`);
+    const aged = new Date(Date.now() + 60_000); // keep the index newer than every file (not racy)
+    utimesSync(indexFile(dir), aged, aged);
+    const s = await status(repoAt(dir), [], { cwd: dir });
+    expect(s.map((e) => [e.path, e.state])).toEqual([['d', 'unchanged'], ['f.bin', 'unchanged']]);
+    const again = await add(repoAt(dir), ['f.bin', 'd'], { cwd: dir });
+    for (const r of again) expect(r, r.path).toMatchObject({ changed: false, hashed: 0, stored: 0 });
+    expect(columnsOf(dir)).toBe('{"not": "columns"');
+  });
+
+  it('after a folder state is recorded, status sees every kind of change in it', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'd/a.txt': 'aaaa', 'd/sub/b.txt': 'bbbb', 'd/run.sh': 'echo' });
+    ageAll(dir, ['d/a.txt', 'd/sub/b.txt', 'd/run.sh']);
+    await add(repoAt(dir), ['d'], { cwd: dir });
+    await status(repoAt(dir), [], { cwd: dir }); // (confirms the state)
+    const changes: [string, () => void, Partial<Record<'added' | 'modified' | 'deleted', string[]>>, () => void][] = [
+      ['same-size edit', () => writeFileSync(join(dir, 'd/a.txt'), 'AAAA'), { modified: ['a.txt'] }, () => writeFileSync(join(dir, 'd/a.txt'), 'aaaa')],
+      ['exec bit', () => chmodSync(join(dir, 'd/run.sh'), 0o755), { modified: ['run.sh'] }, () => chmodSync(join(dir, 'd/run.sh'), 0o644)],
+      ['rename', () => execFileSync('mv', [join(dir, 'd/sub/b.txt'), join(dir, 'd/sub/c.txt')]), { added: ['sub/c.txt'], deleted: ['sub/b.txt'] }, () => execFileSync('mv', [join(dir, 'd/sub/c.txt'), join(dir, 'd/sub/b.txt')])],
+      ['deletion', () => rmSync(join(dir, 'd/a.txt')), { deleted: ['a.txt'] }, () => writeFileSync(join(dir, 'd/a.txt'), 'aaaa')],
+    ];
+    for (const [what, change, expected, undo] of changes) {
+      change();
+      const [e] = await status(repoAt(dir), [], { cwd: dir });
+      expect(e!.state, what).toBe('modified');
+      expect(e!.changes, what).toEqual({ added: [], modified: [], deleted: [], ...expected });
+      undo();
+      expect((await status(repoAt(dir), [], { cwd: dir }))[0]!.state, `${what} undone`).toBe('unchanged');
+    }
+    // An empty folder is part of the tree.
+    mkdirSync(join(dir, 'd/empty'));
+    expect((await status(repoAt(dir), [], { cwd: dir }))[0]!.state).toBe('modified');
+  });
+
+  it('re-add of an unchanged folder stores again what the cache lost', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'd/a': 'a', 'd/b': 'b' });
+    ageAll(dir, ['d/a', 'd/b']);
+    const [r] = await add(repoAt(dir), ['d'], { cwd: dir });
+    await status(repoAt(dir), [], { cwd: dir });
+    const [aOid] = await hashFileOid(join(dir, 'd/a'));
+    rmSync(objPath(dir, aOid), { force: true });
+    const [again] = await add(repoAt(dir), ['d'], { cwd: dir });
+    expect(again).toMatchObject({ oid: r!.oid, changed: false, stored: 1 });
+    expect(exists(dir, objPath(dir, aOid).slice(dir.length + 1))).toBe(true);
   });
 });

@@ -4,7 +4,6 @@
  * changes nothing.
  */
 import { existsSync, lstatSync, statSync } from 'node:fs';
-import fg from 'fast-glob';
 import { MlvError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
 import { gitTrackedPaths } from '../git/git-cli.js';
@@ -14,8 +13,9 @@ import { listArtifacts, toRepoPath, type Artifact } from '../workspace/artifacts
 import { withLock } from '../workspace/lock.js';
 import { recordArtifacts, type RecordItem, type RecordResult } from '../workspace/record.js';
 import type { Repo } from '../workspace/repo.js';
-import { walkTrackedDir } from '../workspace/snapshot.js';
-import { cacheLinkTarget, existsOrLink } from '../workspace/walk.js';
+import { stateTreeOf, walkTrackedDir } from '../workspace/snapshot.js';
+import { hexOf } from '../objects/oid.js';
+import { cacheLinkTarget, existsOrLink, prefetchFingerprints } from '../workspace/walk.js';
 import { StatIndex } from '../workspace/stat-index.js';
 
 export interface AddOptions {
@@ -32,6 +32,7 @@ export async function expandTargets(repo: Repo, args: string[], cwd: string): Pr
   const out: string[] = [];
   for (const arg of args) {
     if (GLOB_CHARS.test(arg) && !existsSync(`${cwd}/${arg}`)) {
+      const fg = (await import('fast-glob')).default; // loaded only for patterns (~180 KiB of matchers)
       const matches = await fg(arg, { cwd, dot: false, onlyFiles: false, followSymbolicLinks: false, ignore: ['**/.git/**', '**/.mlv/**', `**/*${POINTER_SUFFIX}`] });
       if (matches.length === 0) throw new MlvError('NO_MATCH', `no files match '${arg}'`, { exitCode: 2 });
       out.push(...matches.sort());
@@ -50,6 +51,8 @@ export async function add(repo: Repo, args: string[], opts: AddOptions = {}): Pr
   // The stat index is read before the lock so folders are listed and checked once; its entries are
   // self-validating (a stat that no longer matches is ignored), so another writer cannot make them wrong.
   const index = StatIndex.forRepo(repo);
+  // Tracked folders among the targets are scanned off the main thread while Git lists what it tracks.
+  if (!opts.followSymlinks) prefetchFingerprints(index.folderStates().filter((rel) => rels.includes(rel)).map((rel) => `${repo.root}/${rel}`));
   const items = await validateAddTargets(repo, rels, opts.followSymlinks ?? false, index);
   return withLock(repo.tmpDir, `mlv add ${args.join(' ')}`, repo.config.core.lockTimeout, async () => {
     try {
@@ -124,7 +127,11 @@ async function validateAddTargets(repo: Repo, rels: string[], followSymlinks: bo
       });
     }
     const item: RecordItem = { dataRel: rel, kind: isDir ? 'dir' : 'file', previous: previous as Artifact | undefined };
-    if (isDir) item.walk = walkTrackedDir(repo, abs, rel, followSymlinks, index);
+    // A tracked folder whose state the stat index holds, unchanged since: no walk (recordArtifacts
+    // walks it after all if its tree is not known to be whole in the cache).
+    const known = isDir && previous && !followSymlinks ? await stateTreeOf({ repo, index, reporter: silentReporter }, rel) : undefined;
+    if (known !== undefined && known === hexOf(previous!.pointer.oid)) item.unchangedTree = known;
+    else if (isDir) item.walk = walkTrackedDir(repo, abs, rel, followSymlinks, index);
     items.push(item);
   }
   return items;

@@ -182,8 +182,8 @@ class Planner {
     if (subpath === undefined && !this.relink) {
       // Already as the pointer says (every file known to the stat index, same tree): nothing to plan.
       const current = await knownTreeOf({ repo: this.repo, index: this.index, reporter: silentReporter }, a.dataRel);
-      if (current?.hex === hexOf(a.pointer.oid)) {
-        this.plan.unchanged += current.files;
+      if (current === hexOf(a.pointer.oid)) {
+        this.plan.unchanged += a.pointer.files ?? 0;
         return;
       }
     }

@@ -9,9 +9,9 @@ import { silentReporter, type Reporter } from '../events.js';
 import { hexOf } from '../objects/oid.js';
 import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
 import type { Repo } from '../workspace/repo.js';
-import { readTreeFlat, snapshotDir, snapshotFile, type FileInfo, type SnapshotContext } from '../workspace/snapshot.js';
+import { readTreeFlat, snapshotDir, snapshotFile, stateTreeOf, type FileInfo, type SnapshotContext } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget, existsOrLink } from '../workspace/walk.js';
+import { cacheLinkTarget, existsOrLink, prefetchFingerprints } from '../workspace/walk.js';
 
 const UNSTORABLE = new Set(['SYMLINK_IN_FOLDER', 'BAD_FILE_NAME', 'SPECIAL_FILE_IN_FOLDER']);
 
@@ -48,6 +48,8 @@ export async function status(repo: Repo, targets: string[] = [], opts: StatusOpt
   // Listing the pointers runs `git ls-files`; the stat index loads while it runs.
   const listing = resolveArtifacts(repo, targets, opts.cwd);
   const index = StatIndex.forRepo(repo);
+  // The folders tracked last time are scanned meanwhile, off the main thread.
+  if (targets.length === 0) prefetchFingerprints(index.folderStates().map((rel) => `${repo.root}/${rel}`));
   const artifacts = await listing;
   const ctx: SnapshotContext = { repo, index, reporter: opts.reporter ?? silentReporter };
   const entries: StatusEntry[] = [];
@@ -87,6 +89,8 @@ async function artifactStatus(ctx: SnapshotContext, a: Artifact): Promise<Status
   const inCache = treePresent && (ctx.index.isComplete(rootHex) || (await treeComplete(ctx, rootHex)));
   if (!exists) return { ...base, state: 'deleted', inCache };
   if (!lstatSync(abs).isDirectory()) return { ...base, state: 'modified', inCache };
+  // The common case, nothing changed since the last snapshot: known from one scan, with no object per file.
+  if ((await stateTreeOf(ctx, a.dataRel)) === rootHex) return { ...base, state: inCache ? 'unchanged' : 'not-in-cache', inCache };
   let snap;
   try {
     snap = await snapshotDir(ctx, a.dataRel);

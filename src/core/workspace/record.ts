@@ -29,6 +29,8 @@ export interface RecordItem {
   walk?: WalkResult;
   /** The existing pointer, when the path is already tracked. */
   previous?: Artifact;
+  /** A folder known (from its state in the stat index) to be unchanged: the tree of `previous`. */
+  unchangedTree?: string;
 }
 
 export interface RecordResult {
@@ -62,7 +64,13 @@ export async function recordArtifacts(
     let stored: number;
     let fileInfos: Map<string, FileInfo> | undefined;
     try {
-      if (item.kind === 'dir') {
+      if (item.unchangedTree && item.previous && index.isComplete(item.unchangedTree) && !ctx.linkIntoCache) {
+        // Unchanged and whole in the cache, and no links to make: nothing to hash, store or write.
+        await batch.discard();
+        pointer = item.previous.pointer;
+        hashed = 0;
+        stored = 0;
+      } else if (item.kind === 'dir') {
         const snap = await snapshotDir(ctx, item.dataRel, { batch, followSymlinks: opts.followSymlinks, walk: item.walk });
         pointer = { version: 1, kind: 'dir', path: posix.basename(item.dataRel), oid: repo.store.oid(snap.hex), size: snap.size, files: snap.files };
         hashed = snap.hashed;

@@ -11,8 +11,8 @@ import { hexLength, hexOf } from '../objects/oid.js';
 import { SMALL_OBJECT, type StoreBatch } from '../objects/store.js';
 import { parseTree, serializeTree, treeTotals, type TreeEntry } from '../objects/tree.js';
 import type { Repo } from './repo.js';
-import type { StatIndex } from './stat-index.js';
-import { walkDir, type FileStat, type WalkResult } from './walk.js';
+import { fileFingerprint, type StatIndex } from './stat-index.js';
+import { scanFingerprint, walkDir, type FileStat, type WalkResult } from './walk.js';
 
 export interface FileInfo {
   hex: string;
@@ -78,12 +78,27 @@ export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, fol
 }
 
 /**
- * The tree of the workspace folder `dataRel` when the stat index knows every file in it (nothing to
- * hash) and nothing in it is unstorable; else undefined. Lets `checkout` see in one walk that a folder
- * already matches its pointer, without reading its stored trees or checking 100k objects.
+ * The tree of the workspace folder `dataRel` when the stat index holds its state: nothing in it changed
+ * since a snapshot (a fingerprint scan, no object per file). Undefined when that is not known.
  */
-export async function knownTreeOf(ctx: SnapshotContext, dataRel: string): Promise<{ hex: string; files: number } | undefined> {
+export async function stateTreeOf(ctx: SnapshotContext, dataRel: string): Promise<string | undefined> {
+  try {
+    const fp = await scanFingerprint(`${ctx.repo.root}/${dataRel}`);
+    return fp && ctx.index.knownState(dataRel, fp);
+  } catch {
+    return undefined; // unreadable: the full walk reports it
+  }
+}
+
+/**
+ * The tree of the workspace folder `dataRel` when the stat index knows its state or every file in it
+ * (nothing to hash) and nothing in it is unstorable; else undefined. Lets `checkout` see in one walk
+ * that a folder already matches its pointer, without reading its stored trees or checking 100k objects.
+ */
+export async function knownTreeOf(ctx: SnapshotContext, dataRel: string): Promise<string | undefined> {
   const { repo, index } = ctx;
+  const known = await stateTreeOf(ctx, dataRel);
+  if (known) return known;
   let walk: WalkResult;
   try {
     walk = walkTrackedDir(repo, `${repo.root}/${dataRel}`, dataRel, false, index);
@@ -95,7 +110,8 @@ export async function knownTreeOf(ctx: SnapshotContext, dataRel: string): Promis
   for (const [rel, link] of walk.cacheLinks) fileInfos.set(rel, { hex: link.hex, size: link.st.size, exec: false });
   await warmHasher(repo.store.algo);
   const t = buildTrees(repo.store.algo, fileInfos, walk.dirs);
-  return { hex: t.hex, files: t.files };
+  if (walk.fingerprint) index.recordState(dataRel, walk.fingerprint, t.hex);
+  return t.hex;
 }
 
 /**
@@ -159,7 +175,7 @@ export async function hashWalkedFiles(
  * the file, else by reading it (and then recorded). Nothing is stored.
  */
 export async function workspaceFileHex(ctx: SnapshotContext, rel: string, st: FileStat): Promise<string> {
-  const known = ctx.index.lookup(rel, st);
+  const known = ctx.index.knownState(rel, fileFingerprint(st)) ?? ctx.index.lookup(rel, st);
   if (known) return known;
   const { hex } = await hashOne(ctx, `${ctx.repo.root}/${rel}`, st, undefined, () => undefined);
   ctx.index.record(rel, st, hex);
@@ -256,6 +272,7 @@ export async function snapshotDir(
   const { fileInfos, hashed, stored, trees } = await hashWalkedFiles(ctx, dataRel, abs, walk, opts.batch);
   await warmHasher(ctx.repo.store.algo);
   const t = trees ?? buildTrees(ctx.repo.store.algo, fileInfos, walk.dirs);
+  if (walk.fingerprint) ctx.index.recordState(dataRel, walk.fingerprint, t.hex);
   let storedTrees = 0;
   if (opts.batch) {
     // Trees go in only after the file objects they name are durable.
@@ -274,8 +291,11 @@ export async function snapshotFile(
 ): Promise<FileInfo & { hashed: boolean; stored: boolean }> {
   const abs = `${ctx.repo.root}/${dataRel}`;
   const st = opts.followSymlinks ? statSync(abs) : lstatSync(abs);
-  const known = ctx.index.lookup(dataRel, st);
+  // A tracked file's state is in the index's header: checking it does not parse the 100k-entry columns.
+  const fp = fileFingerprint(st);
+  const known = ctx.index.knownState(dataRel, fp) ?? ctx.index.lookup(dataRel, st);
   if (known && (!opts.batch || ctx.repo.store.hasSync(ctx.repo.store.oid(known)))) {
+    ctx.index.recordState(dataRel, fp, known);
     return { hex: known, size: st.size, exec: isExec(st), hashed: false, stored: false };
   }
   await warmHasher(ctx.repo.store.algo);
@@ -285,6 +305,7 @@ export async function snapshotFile(
   ticker.end();
   if (opts.batch) await opts.batch.flush();
   ctx.index.record(dataRel, st, r.hex);
+  ctx.index.recordState(dataRel, fp, r.hex);
   return { hex: r.hex, size: st.size, exec: isExec(st), hashed: true, stored: r.stored };
 }
 
