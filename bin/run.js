@@ -4,7 +4,7 @@
 //  - `mlv --version` answers without loading the CLI framework (it is called by scripts and hooks);
 //  - `mlv status|add|commit|checkout` with only targets and simple flags run through src/cli/fast-path.ts,
 //    also without it (anything else falls through to the full oclif command). It is bundled into one
-//    file by the build (scripts/bundle-fast-path.js): loading one file is ~40 ms faster than ~150.
+//    few files by the build (scripts/bundle-fast-path.js): loading them is ~40 ms faster than ~150.
 import { readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
@@ -27,7 +27,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
 // The everyday commands skip loading the CLI framework when they have only targets and simple flags.
 let handled = false;
 if (argv[0] === 'status' || argv[0] === 'add' || argv[0] === 'commit' || argv[0] === 'checkout') {
-  const { runFast } = await import('../dist/cli/fast-path.bundle.js');
+  const { runFast } = await import('../dist/fast/fast-path.js');
   handled = await runFast(argv);
 }
 
