@@ -2,7 +2,8 @@
  * Pointer files (DESIGN §4): `<name>.mlv` beside `<name>`, YAML with a stable key order and a comment
  * header. Unknown keys and comments are preserved when a pointer is rewritten.
  */
-import { isMap, parseDocument, Document, YAMLMap } from 'yaml';
+import type { Document, YAMLMap } from 'yaml';
+import { readYamlData, yamlLib } from './yaml-lib.js';
 import { PointerError } from '../errors.js';
 import { oidProblem } from './oid.js';
 
@@ -39,17 +40,9 @@ export function pointerPathProblem(path: string): string | undefined {
 
 /** Parses and validates a pointer; `file` names it in errors (repo-relative path). */
 export function parsePointer(text: string, file: string): Pointer {
-  let doc: Document;
-  try {
-    doc = parseDocument(text, { prettyErrors: false });
-  } catch (err) {
-    throw new PointerError(file, undefined, `is not valid YAML: ${(err as Error).message}`);
-  }
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new PointerError(file, undefined, `is not valid YAML: ${e.message.split('\n')[0]}`);
-  }
-  const data = doc.toJS() as unknown;
+  const read = readYamlData(text);
+  if ('error' in read) throw new PointerError(file, undefined, `is not valid YAML: ${read.error}`);
+  const data = read.data;
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new PointerError(file, undefined, 'is not a mapping of keys to values');
   }
@@ -87,6 +80,7 @@ export function parsePointer(text: string, file: string): Pointer {
  * kept and only mlv's fields are updated.
  */
 export function serializePointer(p: Pointer, previous?: string): string {
+  const { isMap, parseDocument, Document, YAMLMap } = yamlLib();
   let doc: Document | undefined;
   if (previous !== undefined) {
     try {

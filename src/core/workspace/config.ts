@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFile, rename } from 'node:fs/promises';
-import { isMap, parseDocument, Document } from 'yaml';
+import type { Document } from 'yaml';
+import { readYamlData, yamlLib } from '../objects/yaml-lib.js';
 import { MlvError } from '../errors.js';
 import { isHashAlgo, type HashAlgo } from '../objects/oid.js';
 
@@ -45,13 +46,9 @@ cache:
 
 function readYaml(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  if (doc.errors.length > 0) {
-    throw new MlvError('CONFIG_INVALID', `${file} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, {
-      hint: 'fix the file by hand',
-    });
-  }
-  const data = doc.toJS() as unknown;
+  const read = readYamlData(readFileSync(file, 'utf8'));
+  if ('error' in read) throw new MlvError('CONFIG_INVALID', `${file} is not valid YAML: ${read.error}`, { hint: 'fix the file by hand' });
+  const data = read.data;
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new MlvError('CONFIG_INVALID', `${file} must be a mapping of keys to values`, { hint: 'fix the file by hand' });
@@ -118,6 +115,7 @@ export function loadConfig(root: string, mlvDir: string, defaultCacheRoot = root
  * Rewrites a YAML config file through `edit`, keeping its comments. Writes atomically (temp + rename).
  */
 export async function editYamlFile(file: string, edit: (doc: Document) => void): Promise<void> {
+  const { isMap, parseDocument } = yamlLib();
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {

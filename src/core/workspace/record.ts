@@ -95,7 +95,8 @@ export async function recordArtifacts(
     }
     if (item.previous?.pointer.desc !== undefined) pointer.desc = item.previous.pointer.desc;
     const pointerRel = item.previous?.pointerRel ?? pointerRelFor(item.dataRel);
-    const text = serializePointer(pointer, item.previous?.pointerText);
+    // An unchanged pointer is not serialised again (which would load the YAML writer for nothing).
+    const text = item.previous && samePointer(pointer, item.previous.pointer) ? item.previous.pointerText : serializePointer(pointer, item.previous?.pointerText);
     const changed = text !== item.previous?.pointerText;
     if (changed) {
       const abs = `${repo.root}/${pointerRel}`;
@@ -124,6 +125,10 @@ export async function recordArtifacts(
     });
   }
   return results;
+}
+
+function samePointer(a: Pointer, b: Pointer): boolean {
+  return a.kind === b.kind && a.path === b.path && a.oid === b.oid && a.size === b.size && a.files === b.files && a.exec === b.exec && a.desc === b.desc;
 }
 
 /**
