@@ -5,6 +5,7 @@
 //  - `mlv status|add|commit|checkout` with only targets and simple flags run through src/cli/fast-path.ts,
 //    also without it (anything else falls through to the full oclif command). It is bundled into one
 //    few files by the build (scripts/bundle-fast-path.js): loading them is ~40 ms faster than ~150.
+//    Plain `status` and `add` first start scanning the tracked folders (src/core/workspace/prefetch.ts).
 import { readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
@@ -27,6 +28,12 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
 // The everyday commands skip loading the CLI framework when they have only targets and simple flags.
 let handled = false;
 if (argv[0] === 'status' || argv[0] === 'add' || argv[0] === 'commit' || argv[0] === 'checkout') {
+  // Plain `status` and `add <targets>`: list pointers with Git and scan tracked folders while the command loads.
+  const targets = argv.slice(1);
+  if ((argv[0] === 'status' && targets.length === 0) || (argv[0] === 'add' && targets.length > 0 && !targets.some((t) => t.startsWith('-')))) {
+    const { prefetchForCommand } = await import('../dist/core/workspace/prefetch.js');
+    prefetchForCommand(process.cwd(), argv[0] === 'add' ? targets : undefined);
+  }
   const { runFast } = await import('../dist/fast/fast-path.js');
   handled = await runFast(argv);
 }

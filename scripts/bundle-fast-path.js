@@ -23,6 +23,16 @@ const result = await build({
   banner: { js: "import { createRequire as mlvCreateRequire } from 'node:module'; const require = mlvCreateRequire(import.meta.url);" },
   metafile: true,
   logLevel: 'warning',
+  plugins: [
+    {
+      // bin/run.js loads prefetch.js (unbundled) to start scans before this bundle loads; the bundle must
+      // use that same module instance to take them up, so it imports it rather than holding a copy.
+      name: 'shared-prefetch',
+      setup(b) {
+        b.onResolve({ filter: /\/prefetch\.js$/ }, () => ({ path: '../core/workspace/prefetch.js', external: true }));
+      },
+    },
+  ],
 });
 const outputs = Object.values(result.metafile.outputs);
 const bytes = outputs.reduce((n, o) => n + o.bytes, 0);

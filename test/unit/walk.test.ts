@@ -3,7 +3,8 @@ import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utime
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeHelper, SCAN_FIELDS } from '../../src/core/native.js';
-import { prefetchFingerprints, scanFingerprint, walkDir, walkJs, type WalkResult } from '../../src/core/workspace/walk.js';
+import { scanFingerprint, walkDir, walkJs, type WalkResult } from '../../src/core/workspace/walk.js';
+import { prefetchFingerprints } from '../../src/core/workspace/prefetch.js';
 import { tempDir } from '../helpers/repo.js';
 
 const native = nativeHelper();

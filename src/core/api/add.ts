@@ -15,7 +15,8 @@ import { recordArtifacts, type RecordItem, type RecordResult } from '../workspac
 import type { Repo } from '../workspace/repo.js';
 import { stateTreeOf, walkTrackedDir } from '../workspace/snapshot.js';
 import { hexOf } from '../objects/oid.js';
-import { cacheLinkTarget, existsOrLink, prefetchFingerprints } from '../workspace/walk.js';
+import { cacheLinkTarget, existsOrLink } from '../workspace/walk.js';
+import { prefetchFingerprints } from '../workspace/prefetch.js';
 import { StatIndex } from '../workspace/stat-index.js';
 
 export interface AddOptions {

@@ -11,7 +11,8 @@ import { resolveArtifacts, type Artifact } from '../workspace/artifacts.js';
 import type { Repo } from '../workspace/repo.js';
 import { readTreeFlat, snapshotDir, snapshotFile, stateTreeOf, type FileInfo, type SnapshotContext } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
-import { cacheLinkTarget, existsOrLink, prefetchFingerprints } from '../workspace/walk.js';
+import { cacheLinkTarget, existsOrLink } from '../workspace/walk.js';
+import { prefetchFingerprints } from '../workspace/prefetch.js';
 
 const UNSTORABLE = new Set(['SYMLINK_IN_FOLDER', 'BAD_FILE_NAME', 'SPECIAL_FILE_IN_FOLDER']);
 

@@ -3,25 +3,20 @@
  * pointer files are (Git skips the ignored data folders, so a 100k-file dataset is never walked just to
  * find pointers). History (revisions, tags) is read through isomorphic-git elsewhere in this folder.
  */
-import { execFile } from 'node:child_process';
 import { MlvError } from '../errors.js';
+import { pointerListArgs, startGit, takePrefetchedGit } from '../workspace/prefetch.js';
 
-export function runGit(root: string, args: string[], opts: { input?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('git', args, { cwd: root, maxBuffer: 1 << 30, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) {
-        const e = err as NodeJS.ErrnoException;
-        if (e.code === 'ENOENT') {
-          reject(new MlvError('GIT_MISSING', 'the `git` command was not found', { hint: 'install Git and make sure it is on PATH' }));
-          return;
-        }
-        reject(new MlvError('GIT_FAILED', `git ${args[0]} failed: ${String(stderr).trim() || e.message}`, { cause: err }));
-        return;
-      }
-      resolve(stdout);
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
+/** Runs `git args` in `root` (or takes the run bin/run.js started ahead, prefetch.ts); its stdout. */
+export async function runGit(root: string, args: string[], opts: { input?: string } = {}): Promise<string> {
+  const run = (opts.input === undefined ? takePrefetchedGit(root, args) : undefined) ?? startGit(root, args, opts.input);
+  const { error, stdout, stderr } = await run;
+  if (error) {
+    if (error.code === 'ENOENT') {
+      throw new MlvError('GIT_MISSING', 'the `git` command was not found', { hint: 'install Git and make sure it is on PATH' });
+    }
+    throw new MlvError('GIT_FAILED', `git ${args[0]} failed: ${stderr.trim() || error.message}`, { cause: error });
+  }
+  return stdout;
 }
 
 function splitZ(out: string): string[] {
@@ -41,8 +36,7 @@ export async function gitTrackedPaths(root: string, paths: string[]): Promise<st
  * callers check existence.
  */
 export async function gitPointerFiles(root: string, under: string[] = []): Promise<string[]> {
-  const specs = under.length === 0 ? [':(glob)**/*.mlv'] : under.map((u) => `:(glob)${globEscape(u)}/**/*.mlv`);
-  const out = await runGit(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name', '--', ...specs]);
+  const out = await runGit(root, pointerListArgs(under));
   return [...new Set(splitZ(out))].sort();
 }
 
@@ -65,6 +59,3 @@ function literal(p: string): string {
   return `:(literal)${p}`;
 }
 
-function globEscape(p: string): string {
-  return p.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-}

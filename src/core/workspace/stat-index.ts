@@ -24,7 +24,8 @@
  * a state is trusted only when its newest file mtime is older than the index file.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { FILE_STATE_PREFIX, readStatIndexFile, STAT_INDEX_FILE } from './stat-index-file.js';
 import type { FileStat } from './walk.js';
 
 /** The stat fields the index compares (fs.Stats and walk records both have them). */
@@ -108,7 +109,7 @@ export interface Fingerprint {
 
 /** The fingerprint of a tracked file: its stat numbers and exec bits. */
 export function fileFingerprint(st: StatLike & { mode: number }): Fingerprint {
-  return { digest: `f:${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}:${st.mode & 0o111}`, maxMtimeMs: st.mtimeMs };
+  return { digest: `${FILE_STATE_PREFIX}${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}:${st.mode & 0o111}`, maxMtimeMs: st.mtimeMs };
 }
 
 type State = [digest: string, maxMtimeMs: number, hex: string];
@@ -183,20 +184,18 @@ export class StatIndex {
    *   given and unchanged since they were written (see `cacheStamp`); without it they are dropped.
    */
   static load(tmpDir: string, algo: string, objectsDir?: string): StatIndex {
-    const file = join(tmpDir, 'stat-index.json');
+    const file = join(tmpDir, STAT_INDEX_FILE);
     try {
-      const st = statSync(file);
-      const bytes = readFileSync(file);
-      const newline = bytes.indexOf(10);
-      const first = JSON.parse(bytes.toString('utf8', 0, newline < 0 ? bytes.length : newline)) as IndexHeader | IndexFile | IndexFileV1;
+      const read = readStatIndexFile(file);
+      const first = read.first as unknown as IndexHeader | IndexFile | IndexFileV1;
       if (first.algo === algo) {
-        const columns = first.version === 3 ? (newline < 0 ? undefined : bytes.subarray(newline + 1)) : readColumns(first, HEX_LENGTH[algo] ?? 64);
+        const columns = first.version === 3 ? read.rest : readColumns(first, HEX_LENGTH[algo] ?? 64);
         if (columns !== undefined) {
           let complete = Array.isArray(first.complete) ? first.complete : [];
           if (complete.length > 0 && (!objectsDir || first.cacheStamp !== cacheStamp(objectsDir))) complete = [];
           const states = first.version === 3 && first.states && typeof first.states === 'object' ? first.states : {};
           const newest = first.version === 3 && typeof first.newest === 'number' ? first.newest : Infinity;
-          return new StatIndex(file, algo, columns, st.mtimeMs, complete, objectsDir, states, newest);
+          return new StatIndex(file, algo, columns, read.mtimeMs, complete, objectsDir, states, newest);
         }
       }
     } catch {
@@ -270,7 +269,7 @@ export class StatIndex {
 
   /** The tracked folders whose states the index holds. */
   folderStates(): string[] {
-    return [...this.states].filter(([, s]) => !s[0].startsWith('f:')).map(([rel]) => rel);
+    return [...this.states].filter(([, s]) => !s[0].startsWith(FILE_STATE_PREFIX)).map(([rel]) => rel);
   }
 
   forget(rel: string): void {

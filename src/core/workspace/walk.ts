@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import { nameProblem } from '../objects/tree.js';
 import { nativeHelper, SCAN_FIELDS, SCAN_KIND, type NativeScan, type NativeScanState } from '../native.js';
 import type { Fingerprint } from './stat-index.js';
+import { takePrefetched } from './prefetch.js';
 
 /**
  * What mlv needs to know about a regular file found by a walk. `fs.Stats` satisfies it; walks keep a
@@ -106,35 +107,15 @@ function fingerprintOf(scan: NativeScanState): Fingerprint | undefined {
   return { digest: createHash('sha256').update(new Uint8Array(scan.state)).digest('base64'), maxMtimeMs: scan.maxMtimeMs };
 }
 
-/** Fingerprint scans started ahead of need (`prefetchFingerprints`), by absolute path. */
-const prefetched = new Map<string, Promise<NativeScanState>>();
-
-/**
- * Starts fingerprint scans of these folders off the main thread, for `scanFingerprint` to take up: a
- * command that will check them (status) scans while it starts Git and reads pointers.
- */
-export function prefetchFingerprints(absRoots: string[]): void {
-  const native = nativeHelper();
-  if (!native) return;
-  for (const abs of absRoots) {
-    if (prefetched.has(abs)) continue;
-    const scan = native.scanTreeAsync(abs, true);
-    scan.catch(() => undefined); // a folder gone since: reported (or rescanned) when it is asked for
-    prefetched.set(abs, scan);
-  }
-}
-
 /**
  * The fingerprint of folder `absRoot` (a scan that makes no object per file, started now or by
- * `prefetchFingerprints`); undefined without the native helper or when the folder holds links or other
+ * prefetch.ts); undefined without the native helper or when the folder holds links or other
  * non-files. Rejects with fs errors.
  */
 export async function scanFingerprint(absRoot: string): Promise<Fingerprint | undefined> {
   const native = nativeHelper();
   if (!native) return undefined;
-  const ahead = prefetched.get(absRoot);
-  prefetched.delete(absRoot);
-  return fingerprintOf(await (ahead ?? native.scanTreeAsync(absRoot, true)));
+  return fingerprintOf(await (takePrefetched(absRoot) ?? native.scanTreeAsync(absRoot, true)));
 }
 
 /** The walk from one native scan of the tree (links are not followed). */

@@ -1,0 +1,104 @@
+/**
+ * Work started before it is needed. `mlv status` on a 20,000-file folder is bound by one scan of it
+ * (~30 ms of lstat), by `git ls-files` (~15 ms to start a process and wait for it) and by start-up
+ * (~40 ms compiling its code): bin/run.js starts the scans of the folders the stat index says are
+ * tracked, and the Git listing of pointer files, before it loads the command, so they overlap; then
+ * `scanFingerprint` (walk.ts) and `runGit` (git-cli.ts) take them up. Work nobody asks for is only wasted.
+ *
+ * This module is loaded by bin/run.js and kept out of the fast-path bundle (one instance for both), so it
+ * imports little.
+ */
+import { execFile, type ExecFileException } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { nativeHelper, type NativeScanState } from '../native.js';
+import { FILE_STATE_PREFIX, readStatIndexHeader, STAT_INDEX_FILE } from './stat-index-file.js';
+
+const prefetched = new Map<string, Promise<NativeScanState>>();
+
+/** Starts fingerprint scans of these folders (absolute paths) off the main thread. */
+export function prefetchFingerprints(absRoots: string[]): void {
+  const native = nativeHelper();
+  if (!native) return;
+  for (const abs of absRoots) {
+    if (prefetched.has(abs)) continue;
+    const scan = native.scanTreeAsync(abs, true);
+    scan.catch(() => undefined); // a folder gone since: reported (or rescanned) when it is asked for
+    prefetched.set(abs, scan);
+  }
+}
+
+/** The prefetched scan of `absRoot`, if one was started (it is handed out once). */
+export function takePrefetched(absRoot: string): Promise<NativeScanState> | undefined {
+  const scan = prefetched.get(absRoot);
+  prefetched.delete(absRoot);
+  return scan;
+}
+
+/** A finished `git` run: what execFile reported. */
+export interface GitRun {
+  error: ExecFileException | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `git args` in `root` (git-cli.ts words its failures). */
+export function startGit(root: string, args: string[], input?: string): Promise<GitRun> {
+  return new Promise((resolve) => {
+    const child = execFile('git', args, { cwd: root, maxBuffer: 1 << 30, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ error, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+const gitRuns = new Map<string, Promise<GitRun>>();
+const gitKey = (root: string, args: string[]) => `${root}\0${args.join('\0')}`;
+
+/** The prefetched run of `git args` in `root`, if one was started (handed out once). */
+export function takePrefetchedGit(root: string, args: string[]): Promise<GitRun> | undefined {
+  const key = gitKey(root, args);
+  const run = gitRuns.get(key);
+  gitRuns.delete(key);
+  return run;
+}
+
+/** The `git ls-files` arguments that list pointer files (all, or those under repo-relative `under`). */
+export function pointerListArgs(under: string[] = []): string[] {
+  const specs = under.length === 0 ? [':(glob)**/*.mlv'] : under.map((u) => `:(glob)${u.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}/**/*.mlv`);
+  return ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name', '--', ...specs];
+}
+
+/**
+ * At start-up of `status` (no targets) or `add <targets>`: lists the repo's pointer files with Git and
+ * scans the tracked folders the stat index holds states for (all of them, or those among `targets`,
+ * paths relative to `cwd`). Never throws: without a repo, an index or the native helper it does what it
+ * can, and the command finds out the rest for itself.
+ */
+export function prefetchForCommand(cwd: string, targets?: string[]): void {
+  try {
+    let root = realpathSync(cwd); // as the repo root is (symlinks resolved), so the paths match
+    while (!existsSync(join(root, '.git'))) {
+      const parent = resolve(root, '..');
+      if (parent === root) return;
+      root = parent;
+    }
+    if (!existsSync(join(root, '.mlv'))) return;
+    if (nativeHelper()) {
+      // The scans first: they take longest.
+      try {
+        const first = readStatIndexHeader(join(root, '.mlv', 'tmp', STAT_INDEX_FILE));
+        const states = first.version === 3 && first.states && typeof first.states === 'object' ? (first.states as Record<string, [string]>) : {};
+        const wanted = targets && new Set(targets.map((t) => relative(root, resolve(cwd, t)).split(sep).join('/')));
+        const folders = Object.keys(states).filter((rel) => !String(states[rel]?.[0]).startsWith(FILE_STATE_PREFIX) && (!wanted || wanted.has(rel)));
+        prefetchFingerprints(folders.map((rel) => `${root}/${rel}`));
+      } catch {
+        // no index yet: nothing to scan
+      }
+    }
+    const args = pointerListArgs();
+    gitRuns.set(gitKey(root, args), startGit(root, args));
+  } catch {
+    // not in a repo (or an unreadable one): the command reports it
+  }
+}
