@@ -3,11 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add } from '../../src/core/api/add.js';
-import { gitPointerFiles } from '../../src/core/git/git-cli.js';
+import { gitPointerFiles, gitTrackedPaths } from '../../src/core/git/git-cli.js';
 import { nativeHelper } from '../../src/core/native.js';
-import { pointerListArgs, prefetchForCommand, takePrefetched, takePrefetchedGit } from '../../src/core/workspace/prefetch.js';
+import { pointerListArgs, prefetchForCommand, takePrefetched, takePrefetchedGit, trackedPathsArgs } from '../../src/core/workspace/prefetch.js';
 import { scanFingerprint } from '../../src/core/workspace/walk.js';
-import { makeRepo, repoAt, writeFiles } from '../helpers/repo.js';
+import { git, makeRepo, repoAt, writeFiles } from '../helpers/repo.js';
 
 async function trackedRepo(): Promise<string> {
   const dir = await makeRepo();
@@ -42,6 +42,22 @@ describe('prefetch at start-up', () => {
     prefetchForCommand(dir, ['d']);
     expect(await scanFingerprint(`${dir}/d`)).toEqual(await scanFingerprint(`${dir}/d`)); // prefetched, then fresh
     takePrefetchedGit(dir, pointerListArgs());
+  });
+
+  it('for add, asks Git which targets it tracks, as add words them (unless a target is a pattern)', async () => {
+    const dir = await trackedRepo();
+    writeFiles(dir, { 'code.py': 'x' });
+    git(dir, 'add', 'code.py');
+    prefetchForCommand(join(dir, 'd'), ['../code.py', '../e', '../code.py']);
+    const run = takePrefetchedGit(dir, trackedPathsArgs(['code.py', 'e']));
+    expect(run).toBeDefined();
+    expect((await run!).stdout.split('\0').filter(Boolean)).toEqual(['code.py']);
+    prefetchForCommand(dir, ['code.py']);
+    expect(await gitTrackedPaths(dir, ['code.py'])).toEqual(['code.py']);
+    expect(takePrefetchedGit(dir, trackedPathsArgs(['code.py']))).toBeUndefined();
+    prefetchForCommand(dir, ['*.py']);
+    expect(takePrefetchedGit(dir, trackedPathsArgs(['*.py']))).toBeUndefined();
+    takePrefetched(`${dir}/e`);
   });
 
   it('does nothing outside a repo or before mlv init', async () => {

@@ -247,6 +247,28 @@ describe('stat index: states of tracked paths', () => {
     expect(r.knownState('images', fp('d1', old))).toBe(HEX2);
   });
 
+  it('reads its entries only when needed, only from the file its header came from, and keeps them across its own save', () => {
+    const { tmp, file } = setup();
+    age(file, 10);
+    const st = statSync(file);
+    const first = StatIndex.load(tmp, 'xxh128');
+    first.record('data.bin', st, HEX);
+    for (let i = 0; i < 3000; i++) first.record(`many/${i}`, st, HEX); // past the first read's 64 KiB
+    first.save();
+    const lazy = StatIndex.load(tmp, 'xxh128'); // header read; entries not yet
+    const other = StatIndex.load(tmp, 'xxh128');
+    other.record('data.bin', st, HEX2);
+    other.save(); // the file is replaced meanwhile
+    // Never the new file's entries under the old header (or the reverse): the entries are dropped.
+    expect(lazy.lookup('data.bin', st)).toBeUndefined();
+    expect(lazy.lookup('many/1', st)).toBeUndefined();
+    const again = StatIndex.load(tmp, 'xxh128');
+    again.recordState('images', fp('d1', old), HEX);
+    again.save(); // copies the entries unparsed…
+    expect(again.lookup('data.bin', st)).toBe(HEX2); // …and still has them afterwards
+    expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', st)).toBe(HEX2);
+  });
+
   it('forget and forgetUnder drop states too; a loaded racy state not seen again is dropped on save', () => {
     const { tmp } = setup();
     const idx = StatIndex.load(tmp, 'xxh128');

@@ -4,7 +4,7 @@
  * find pointers). History (revisions, tags) is read through isomorphic-git elsewhere in this folder.
  */
 import { MlvError } from '../errors.js';
-import { pointerListArgs, startGit, takePrefetchedGit } from '../workspace/prefetch.js';
+import { pointerListArgs, startGit, takePrefetchedGit, trackedPathsArgs } from '../workspace/prefetch.js';
 
 /** Runs `git args` in `root` (or takes the run bin/run.js started ahead, prefetch.ts); its stdout. */
 export async function runGit(root: string, args: string[], opts: { input?: string } = {}): Promise<string> {
@@ -26,7 +26,7 @@ function splitZ(out: string): string[] {
 /** Repo-relative paths that Git tracks at or below each of `paths`. */
 export async function gitTrackedPaths(root: string, paths: string[]): Promise<string[]> {
   if (paths.length === 0) return [];
-  const out = await runGit(root, ['ls-files', '-z', '--cached', '--full-name', '--', ...paths.map(literal)]);
+  const out = await runGit(root, trackedPathsArgs(paths));
   return splitZ(out);
 }
 
@@ -52,10 +52,5 @@ export async function commitsToPush(root: string, tips: string[], remoteTips: st
   if (remote && /^[\w.-]+$/.test(remote)) args.push(`--remotes=${remote}`);
   const out = await runGit(root, args);
   return out.split('\n').filter((l) => l.length > 0);
-}
-
-/** A pathspec that matches `p` literally (no glob magic). */
-function literal(p: string): string {
-  return `:(literal)${p}`;
 }
 

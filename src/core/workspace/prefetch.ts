@@ -55,6 +55,10 @@ export function startGit(root: string, args: string[], input?: string): Promise<
 const gitRuns = new Map<string, Promise<GitRun>>();
 const gitKey = (root: string, args: string[]) => `${root}\0${args.join('\0')}`;
 
+function prefetchGit(root: string, args: string[]): void {
+  gitRuns.set(gitKey(root, args), startGit(root, args));
+}
+
 /** The prefetched run of `git args` in `root`, if one was started (handed out once). */
 export function takePrefetchedGit(root: string, args: string[]): Promise<GitRun> | undefined {
   const key = gitKey(root, args);
@@ -69,10 +73,15 @@ export function pointerListArgs(under: string[] = []): string[] {
   return ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name', '--', ...specs];
 }
 
+/** The `git ls-files` arguments that list what Git tracks at or below repo-relative `paths`. */
+export function trackedPathsArgs(paths: string[]): string[] {
+  return ['ls-files', '-z', '--cached', '--full-name', '--', ...paths.map((p) => `:(literal)${p}`)];
+}
+
 /**
- * At start-up of `status` (no targets) or `add <targets>`: lists the repo's pointer files with Git and
- * scans the tracked folders the stat index holds states for (all of them, or those among `targets`,
- * paths relative to `cwd`). Never throws: without a repo, an index or the native helper it does what it
+ * At start-up of `status` (no targets) or `add <targets>`: lists the repo's pointer files with Git (and,
+ * for add, what Git tracks among the targets) and scans the tracked folders the stat index holds states
+ * for (all of them, or those among `targets`, paths relative to `cwd`). Never throws: without a repo, an index or the native helper it does what it
  * can, and the command finds out the rest for itself.
  */
 export function prefetchForCommand(cwd: string, targets?: string[]): void {
@@ -84,20 +93,22 @@ export function prefetchForCommand(cwd: string, targets?: string[]): void {
       root = parent;
     }
     if (!existsSync(join(root, '.mlv'))) return;
+    // Repo-relative targets, in order, once each (as add.ts words them).
+    const wanted = targets && new Set(targets.map((t) => relative(root, resolve(cwd, t)).split(sep).join('/')));
     if (nativeHelper()) {
       // The scans first: they take longest.
       try {
         const first = readStatIndexHeader(join(root, '.mlv', 'tmp', STAT_INDEX_FILE));
         const states = first.version === 3 && first.states && typeof first.states === 'object' ? (first.states as Record<string, [string]>) : {};
-        const wanted = targets && new Set(targets.map((t) => relative(root, resolve(cwd, t)).split(sep).join('/')));
         const folders = Object.keys(states).filter((rel) => !String(states[rel]?.[0]).startsWith(FILE_STATE_PREFIX) && (!wanted || wanted.has(rel)));
         prefetchFingerprints(folders.map((rel) => `${root}/${rel}`));
       } catch {
         // no index yet: nothing to scan
       }
     }
-    const args = pointerListArgs();
-    gitRuns.set(gitKey(root, args), startGit(root, args));
+    prefetchGit(root, pointerListArgs());
+    // add asks Git which of its targets Git tracks (patterns are expanded first: not known here).
+    if (wanted && !targets.some((t) => /[*?[\]{}]/.test(t))) prefetchGit(root, trackedPathsArgs([...wanted]));
   } catch {
     // not in a repo (or an unreadable one): the command reports it
   }

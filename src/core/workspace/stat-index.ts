@@ -25,7 +25,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { FILE_STATE_PREFIX, readStatIndexFile, STAT_INDEX_FILE } from './stat-index-file.js';
+import { FILE_STATE_PREFIX, openStatIndexFile, STAT_INDEX_FILE } from './stat-index-file.js';
 import type { FileStat } from './walk.js';
 
 /** The stat fields the index compares (fs.Stats and walk records both have them). */
@@ -126,8 +126,8 @@ export class StatIndex {
   private readonly states: Map<string, State>;
   /** States recorded (or confirmed) by this process. */
   private readonly statesSeen = new Set<string>();
-  /** The columns' JSON bytes while not yet parsed (a version 3 file is parsed only when entries are needed). */
-  private columnsBytes: Buffer | undefined;
+  /** Reads the columns' JSON bytes while they are not parsed (a version 3 file's are read only when needed). */
+  private columnsSource: (() => Buffer | undefined) | undefined;
   /** The newest mtime among the unparsed columns' entries. */
   private columnsNewest = Infinity;
   private dirty = false;
@@ -138,7 +138,7 @@ export class StatIndex {
   private constructor(
     private readonly file: string,
     private readonly algo: string,
-    columns: Columns | Buffer,
+    columns: Columns | (() => Buffer | undefined),
     writtenAtMs: number,
     complete: string[] = [],
     objectsDir?: string,
@@ -146,7 +146,7 @@ export class StatIndex {
     columnsNewest = Infinity,
   ) {
     this.columnsNewest = columnsNewest;
-    if (Buffer.isBuffer(columns)) this.columnsBytes = columns;
+    if (typeof columns === 'function') this.columnsSource = columns;
     else this.takeColumns(columns);
     this.hexLength = HEX_LENGTH[algo] ?? 64;
     this.complete = new Set(complete);
@@ -163,9 +163,10 @@ export class StatIndex {
 
   /** Parses the columns on first use; unusable columns leave the index empty (it only costs rehashing). */
   private entries(): void {
-    if (this.columnsBytes === undefined) return;
-    const bytes = this.columnsBytes;
-    this.columnsBytes = undefined;
+    if (this.columnsSource === undefined) return;
+    const bytes = this.columnsSource();
+    this.columnsSource = undefined;
+    if (!bytes) return; // the file was replaced since its header was read: start empty
     try {
       const columns = readColumns({ version: 2, algo: this.algo, ...(JSON.parse(bytes.toString('utf8')) as Columns) }, this.hexLength);
       if (columns) this.takeColumns(columns);
@@ -186,7 +187,7 @@ export class StatIndex {
   static load(tmpDir: string, algo: string, objectsDir?: string): StatIndex {
     const file = join(tmpDir, STAT_INDEX_FILE);
     try {
-      const read = readStatIndexFile(file);
+      const read = openStatIndexFile(file);
       const first = read.first as unknown as IndexHeader | IndexFile | IndexFileV1;
       if (first.algo === algo) {
         const columns = first.version === 3 ? read.rest : readColumns(first, HEX_LENGTH[algo] ?? 64);
@@ -333,7 +334,12 @@ export class StatIndex {
       }
       for (const [rel, s] of this.states) if (s[1] >= trustedBefore && !this.statesSeen.has(rel)) this.states.delete(rel);
       if (this.states.size > 0) header.states = Object.fromEntries(this.states);
-      let columns: Buffer | string | undefined = this.columnsNewest < trustedBefore ? this.columnsBytes : undefined;
+      let columns: Buffer | string | undefined;
+      if (this.columnsNewest < trustedBefore && this.columnsSource) {
+        const bytes = this.columnsSource(); // (read now, before the file is replaced)
+        if (bytes) this.columnsSource = () => bytes;
+        columns = bytes;
+      }
       header.newest = this.columnsNewest;
       if (columns === undefined) {
         this.entries();
