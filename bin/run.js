@@ -4,7 +4,7 @@
 //  - `mlv --version` answers without loading the CLI framework (it is called by scripts and hooks);
 //  - `mlv status|add|commit|checkout` with only targets and simple flags run through src/cli/fast-path.ts,
 //    also without it (anything else falls through to the full oclif command). It is bundled into one
-//    few files by the build (scripts/bundle-fast-path.js): loading them is ~40 ms faster than ~150.
+//    file per command by the build (scripts/bundle-fast-path.js): loading it is ~40 ms faster than ~150.
 //    Plain `status` and `add` first start scanning the tracked folders (src/core/workspace/prefetch.ts).
 import { readFileSync } from 'node:fs';
 
@@ -34,7 +34,7 @@ if (argv[0] === 'status' || argv[0] === 'add' || argv[0] === 'commit' || argv[0]
     const { prefetchForCommand } = await import('../dist/core/workspace/prefetch.js');
     prefetchForCommand(process.cwd(), argv[0] === 'add' ? targets : undefined);
   }
-  const { runFast } = await import('../dist/fast/fast-path.js');
+  const { runFast } = await import(`../dist/fast/${argv[0]}.js`);
   handled = await runFast(argv);
 }
 

@@ -1,8 +1,9 @@
-// Bundles the command-line fast path (dist/cli/fast-path.js and everything it imports, the yaml parser
-// included) into dist/fast/. `mlv status` on a big folder is start-up bound: resolving and compiling ~150
-// separate modules took about 40 ms of every run; a few bundled files load in a few. The bundle is split
-// at each command's dynamic import, so `status` does not compile what only `add` uses (fast-glob and
-// its matchers, ~180 KiB). The modules stay unbundled in dist/ for the library and the oclif commands.
+// Bundles the command-line fast path into dist/fast/: one file per command (dist/cli/fast/<command>.js and
+// everything it imports, the yaml parser included). `mlv status` on a big folder is start-up bound:
+// resolving and compiling ~150 separate modules took about 40 ms of every run; one file loads in a few,
+// and a file per command means `status` does not compile what only `add` or `checkout` use (a bundle
+// split into shared chunks loaded ~10 files, each costing the ES module loader time). The modules stay
+// unbundled in dist/ for the library and the oclif commands.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -10,15 +11,16 @@ const root = new URL('..', import.meta.url).pathname;
 const outdir = `${root}dist/fast`; // two levels below the package, as dist/core/ is (native.ts finds build/ from there)
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: [`${root}dist/cli/fast-path.js`],
+  entryPoints: ['status', 'add', 'commit', 'checkout'].map((c) => `${root}dist/cli/fast/${c}.js`),
   outdir,
   bundle: true,
-  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   // hash-wasm's ES module build lets the bundle keep only the xxh128 hasher (its UMD build holds all 25).
   mainFields: ['module', 'main'],
+  // add loads fast-glob (~180 KiB with its matchers) only for glob targets: from the package, not the bundle.
+  external: ['fast-glob'],
   // CommonJS dependencies (yaml) call require(); give the ES module bundle one.
   banner: { js: "import { createRequire as mlvCreateRequire } from 'node:module'; const require = mlvCreateRequire(import.meta.url);" },
   metafile: true,

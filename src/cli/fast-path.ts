@@ -1,7 +1,8 @@
 /**
  * The everyday commands — `status`, `add`, `commit`, `checkout` — without the CLI framework. They are run
  * most (by people, prompts, editors, hooks and scripts over many folders), and loading oclif costs
- * ~0.1 s before any work. bin/run.js calls `runFast` first; when the command line has anything beyond
+ * ~0.1 s before any work. bin/run.js calls the command's `runFast` (src/cli/fast/<command>.ts, each bundled
+ * into one file of its own by the build) first; when the command line has anything beyond
  * targets and the simple flags listed here (`--help`, `-C` after the command, `--remote`, history flags,
  * combined short flags…) it returns false and the full oclif command runs instead. Output, exit codes
  * and errors are the same as the oclif commands' (they share the render functions).
@@ -9,8 +10,12 @@
 import { renderError } from './render-error.js';
 import { terminalReporter } from './progress.js';
 import type { Reporter } from '../core/events.js';
+import { openRepo, type Repo } from '../core/workspace/repo.js';
 
-interface Io {
+/** The repo around the current folder. */
+export const currentRepo = (): Repo => openRepo(process.cwd());
+
+export interface Io {
   targets: string[];
   flags: Set<string>;
   json: boolean;
@@ -18,7 +23,7 @@ interface Io {
   say: (line: string) => void;
 }
 
-interface FastCommand {
+export interface FastCommand {
   /** Flags this command accepts here besides -q/--quiet/--verbose, each mapped to its canonical name. */
   flags: Record<string, string>;
   /** Needs at least one target (else oclif prints the usage error). */
@@ -28,52 +33,11 @@ interface FastCommand {
 
 const GLOBAL_FLAGS: Record<string, string> = { '-q': 'quiet', '--quiet': 'quiet', '--verbose': 'verbose' };
 
-const repo = async () => (await import('../core/workspace/repo.js')).openRepo(process.cwd());
-
-const COMMANDS: Record<string, FastCommand> = {
-  status: {
-    flags: { '--json': 'json' },
-    async run({ targets, json, reporter, say }) {
-      const { status } = await import('../core/api/status.js');
-      const entries = await status(await repo(), targets, { reporter });
-      if (json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-      else (await import('./status-output.js')).renderStatus(entries, say);
-      return 0;
-    },
-  },
-  add: {
-    flags: { '--follow-symlinks': 'follow-symlinks' },
-    needsTargets: true,
-    async run({ targets, flags, reporter, say }) {
-      const { add } = await import('../core/api/add.js');
-      const results = await add(await repo(), targets, { reporter, followSymlinks: flags.has('follow-symlinks') });
-      (await import('./record-output.js')).renderAdd(results, say);
-      return 0;
-    },
-  },
-  commit: {
-    flags: {},
-    async run({ targets, reporter, say }) {
-      const { commit } = await import('../core/api/commit.js');
-      const results = await commit(await repo(), targets, { reporter });
-      (await import('./record-output.js')).renderCommit(results, say);
-      return 0;
-    },
-  },
-  checkout: {
-    flags: { '-f': 'force', '--force': 'force', '--relink': 'relink' },
-    async run({ targets, flags, reporter, say }) {
-      const { checkout } = await import('../core/api/checkout.js');
-      const r = await checkout(await repo(), targets, { force: flags.has('force'), relink: flags.has('relink'), reporter });
-      return (await import('./checkout-output.js')).renderCheckout(r, say);
-    },
-  },
-};
-
-/** Runs `mlv <argv>` when it is one of the commands above with only targets and simple flags. */
-export async function runFast(argv: string[]): Promise<boolean> {
-  const command = COMMANDS[argv[0] ?? ''];
-  if (!command) return false;
+/**
+ * Runs `mlv <argv>` as `command` when it has only targets and simple flags; false (nothing done) when
+ * the full oclif command is needed.
+ */
+export async function runFastCommand(command: FastCommand, argv: string[]): Promise<boolean> {
   const targets: string[] = [];
   const flags = new Set<string>();
   let onlyTargets = false;

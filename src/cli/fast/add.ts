@@ -1,0 +1,18 @@
+/** `mlv add` on the fast path (fast-path.ts). */
+import { add } from '../../core/api/add.js';
+import { currentRepo, runFastCommand } from '../fast-path.js';
+import { renderAdd } from '../record-output.js';
+
+export const runFast = (argv: string[]): Promise<boolean> =>
+  runFastCommand(
+    {
+      flags: { '--follow-symlinks': 'follow-symlinks' },
+      needsTargets: true,
+      async run({ targets, flags, reporter, say }) {
+        const results = await add(currentRepo(), targets, { reporter, followSymlinks: flags.has('follow-symlinks') });
+        renderAdd(results, say);
+        return 0;
+      },
+    },
+    argv,
+  );

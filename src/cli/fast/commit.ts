@@ -1,0 +1,17 @@
+/** `mlv commit` on the fast path (fast-path.ts). */
+import { commit } from '../../core/api/commit.js';
+import { currentRepo, runFastCommand } from '../fast-path.js';
+import { renderCommit } from '../record-output.js';
+
+export const runFast = (argv: string[]): Promise<boolean> =>
+  runFastCommand(
+    {
+      flags: {},
+      async run({ targets, reporter, say }) {
+        const results = await commit(currentRepo(), targets, { reporter });
+        renderCommit(results, say);
+        return 0;
+      },
+    },
+    argv,
+  );
