@@ -8,7 +8,8 @@
  * This module is loaded by bin/run.js and kept out of the fast-path bundle (one instance for both), so it
  * imports little.
  */
-import { execFile, type ExecFileException } from 'node:child_process';
+import type { ExecFileException } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { nativeHelper, type NativeScanState } from '../native.js';
@@ -44,6 +45,8 @@ export interface GitRun {
 
 /** Runs `git args` in `root` (git-cli.ts words its failures). */
 export function startGit(root: string, args: string[], input?: string): Promise<GitRun> {
+  // Loaded here, not imported: at start-up the scans are started before this module (~2 ms) is loaded.
+  const { execFile } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve) => {
     const child = execFile('git', args, { cwd: root, maxBuffer: 1 << 30, encoding: 'utf8' }, (error, stdout, stderr) => {
       resolve({ error, stdout: String(stdout), stderr: String(stderr) });
