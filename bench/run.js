@@ -44,6 +44,8 @@ What to run
   --no-main              skip the peer comparison (e.g. with --scaling only)
   --remotes              also time mlv push/pull to a local-folder remote (and an s3rver S3 server)
                          against rclone copy of the same bytes, when mlv has push/pull
+  --remote-rounds <n>    repeat the remotes part n times (fresh targets each round, alternating which tool
+                         goes first) and report medians (default: --rounds)
 
 Output
   --md                   print the tables as Markdown
@@ -62,6 +64,7 @@ function parseOptions() {
       keep: { type: 'boolean' },
       reps: { type: 'string' },
       rounds: { type: 'string' },
+      'remote-rounds': { type: 'string' },
       'checkout-reps': { type: 'string' },
       'skip-lfs': { type: 'boolean' },
       'skip-annex': { type: 'boolean' },
@@ -100,6 +103,7 @@ function parseOptions() {
     keep: !!values.keep,
     reps: values.reps != null ? Math.round(num(values.reps, 'reps')) : 7,
     rounds: values.rounds != null ? Math.max(1, Math.round(num(values.rounds, 'rounds'))) : 1,
+    remoteRounds: values['remote-rounds'] != null ? Math.max(1, Math.round(num(values['remote-rounds'], 'remote-rounds'))) : undefined,
     checkoutReps: values['checkout-reps'] != null ? Math.round(num(values['checkout-reps'], 'checkout-reps')) : 3,
     skipLfs: !!values['skip-lfs'],
     skipAnnex: !!values['skip-annex'],
@@ -115,6 +119,7 @@ function parseOptions() {
     json: values.json ?? join(HERE, 'results', 'latest.json'),
     snapshot: !values['no-snapshot'],
   };
+  o.remoteRounds ??= o.rounds;
   return o;
 }
 
@@ -648,6 +653,7 @@ async function main() {
     else {
       allTargets.push(...(results.remotes.targets ?? []));
       out.push(table(['remote operation', 'mlv', 'rclone copy', 'rclone ÷ mlv', 'target'], results.remotes.rows));
+      if (o.remoteRounds > 1) out.push(`Remote figures: median of ${o.remoteRounds} rounds, fresh targets each round, alternating which tool goes first (each round's seconds are in the JSON).`);
     }
     out.push('');
   }

@@ -66,46 +66,87 @@ export async function benchRemotes(ctx, h) {
   const rcloneData = ['--include', '/big.bin', '--include', '/images/**'];
   const out = { kinds: {} };
 
-  const measure = (kind, mlvUrl, configure, rcloneTarget, env, rcloneFlags = []) => {
-    const name = `bench-${kind}`;
-    h.run(...h.mlv('remote', 'add', name, mlvUrl), { cwd: repo, env });
-    for (const [k, v] of configure) h.run(...h.mlv('remote', 'modify', name, k, v), { cwd: repo, env });
-    h.run('git', ['add', '-A'], { cwd: repo, env });
-    h.run('git', ['commit', '-q', '--allow-empty', '-m', `remote ${name}`], { cwd: repo, env });
-    const r = {};
-    out.kinds[kind] = r;
-    r.push = h.timeOnce(ctx, repo, ...h.mlv('push', '-q', '-r', name), `mlv push (${kind})`, env);
-    const clone = join(ctx.tmp, `clone-${kind}`);
-    h.run('git', ['clone', '-q', repo, clone], { env });
-    // the clone has no credentials (they live in the ignored config.local.yaml): copy them over
-    const local = join(repo, '.mlv', 'config.local.yaml');
-    if (existsSync(local)) copyFileSync(local, join(clone, '.mlv', 'config.local.yaml'));
-    r.pull = h.timeOnce(ctx, clone, ...h.mlv('pull', '-q', '-r', name), `mlv pull (${kind}) into a fresh clone`, env);
-    if (statSync(join(clone, 'big.bin')).size !== ctx.o.bigMiB * 1048576 || countFiles(join(clone, 'images')) !== ctx.o.files) {
-      throw new Error(`mlv pull (${kind}) did not restore the data`);
+  const rounds = ctx.o.remoteRounds;
+  const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  /** One figure from several rounds: the median round's result, with every round's seconds. */
+  const combine = (results) => {
+    const done = results.filter(Boolean);
+    if (done.length === 0) return undefined;
+    const m = median(done.map((x) => x.seconds));
+    return { ...done.find((x) => x.seconds === m), rounds: done.map((x) => x.seconds) };
+  };
+
+  /**
+   * Pushes and pulls with mlv and rclone, `rounds` times. Each round uses fresh targets and clones, and
+   * alternates which tool goes first; the previous round's copies are deleted at its start (so the disk
+   * holds one round at a time), which may slow the round's first writes down on an ext4 mounted with
+   * `discard`: alternating gives both tools that luck in turn.
+   */
+  const measure = (kind, mlvUrlFor, configure, rcloneTargetFor, env, rcloneFlags = [], cleanRound = () => {}) => {
+    const per = { push: [], pull: [], fetch: [], rclonePush: [], rclonePull: [] };
+    let leftovers = [];
+    for (let round = 1; round <= rounds; round++) {
+      if (rounds > 1) h.log(`— ${kind} remote, round ${round} of ${rounds}`);
+      for (const p of leftovers) h.rmrf(p);
+      cleanRound(round);
+      const name = `bench-${kind}-${round}`;
+      h.run(...h.mlv('remote', 'add', name, mlvUrlFor(round)), { cwd: repo, env });
+      for (const [k, v] of configure) h.run(...h.mlv('remote', 'modify', name, k, v), { cwd: repo, env });
+      h.run('git', ['add', '-A'], { cwd: repo, env });
+      h.run('git', ['commit', '-q', '--allow-empty', '-m', `remote ${name}`], { cwd: repo, env });
+      const clone = join(ctx.tmp, `clone-${kind}-${round}`);
+      const fetchClone = join(ctx.tmp, `clone-fetch-${kind}-${round}`);
+      const back = join(ctx.tmp, `rclone-back-${kind}-${round}`);
+      leftovers = [clone, fetchClone, back];
+      const local = join(repo, '.mlv', 'config.local.yaml');
+      const mlvPush = () => per.push.push(h.timeOnce(ctx, repo, ...h.mlv('push', '-q', '-r', name), `mlv push (${kind})`, env));
+      const mlvPull = () => {
+        h.run('git', ['clone', '-q', repo, clone], { env });
+        // the clone has no credentials (they live in the ignored config.local.yaml): copy them over
+        if (existsSync(local)) copyFileSync(local, join(clone, '.mlv', 'config.local.yaml'));
+        per.pull.push(h.timeOnce(ctx, clone, ...h.mlv('pull', '-q', '-r', name), `mlv pull (${kind}) into a fresh clone`, env));
+        if (statSync(join(clone, 'big.bin')).size !== ctx.o.bigMiB * 1048576 || countFiles(join(clone, 'images')) !== ctx.o.files) {
+          throw new Error(`mlv pull (${kind}) did not restore the data`);
+        }
+        // Like for like with rclone's copy back, which writes each file once: `mlv fetch` fills the cache
+        // only (pull then also writes the workspace copy). Reported beside the targets, not as one.
+        h.run('git', ['clone', '-q', repo, fetchClone], { env });
+        if (existsSync(local)) copyFileSync(local, join(fetchClone, '.mlv', 'config.local.yaml'));
+        per.fetch.push(h.timeOnce(ctx, fetchClone, ...h.mlv('fetch', '-q', '-r', name), `mlv fetch (${kind}) into a fresh clone's cache`, env));
+      };
+      const rclonePush = () => per.rclonePush.push(h.timeOnce(ctx, repo, 'rclone', ['copy', repo, rcloneTargetFor(round), ...rcloneData, ...rcloneFlags], `rclone copy → ${kind}`, env));
+      const rclonePull = () => {
+        mkdirSync(back);
+        const pulled = h.timeOnce(ctx, ctx.tmp, 'rclone', ['copy', rcloneTargetFor(round), back, ...rcloneFlags], `rclone copy ← ${kind}`, env);
+        const got = existsSync(join(back, 'images')) ? countFiles(join(back, 'images')) : 0;
+        if (!existsSync(join(back, 'big.bin')) || got !== ctx.o.files) throw new Error(`rclone copy ← ${kind} brought back ${got} of ${ctx.o.files} files${existsSync(join(back, 'big.bin')) ? '' : ' and no big.bin'}`);
+        per.rclonePull.push(pulled); // only once it is known to have brought everything back
+      };
+      if (round % 2 === 1) {
+        mlvPush();
+        rclonePush();
+        mlvPull();
+        rclonePull();
+      } else {
+        rclonePush();
+        mlvPush();
+        rclonePull();
+        mlvPull();
+      }
     }
-    // Like for like with rclone's copy back, which writes each file once: `mlv fetch` fills the cache only
-    // (pull then also writes the workspace copy). Reported beside the targets, not as one.
-    const fetchClone = join(ctx.tmp, `clone-fetch-${kind}`);
-    h.run('git', ['clone', '-q', repo, fetchClone], { env });
-    if (existsSync(local)) copyFileSync(local, join(fetchClone, '.mlv', 'config.local.yaml'));
-    r.fetch = h.timeOnce(ctx, fetchClone, ...h.mlv('fetch', '-q', '-r', name), `mlv fetch (${kind}) into a fresh clone's cache`, env);
-    // Nothing is deleted until the whole part is done: on an ext4 mounted with `discard`, creating files
-    // right after a mass delete nearby is several times slower, which would tax whichever tool ran next.
-    r.rclonePush = h.timeOnce(ctx, repo, 'rclone', ['copy', repo, rcloneTarget, ...rcloneData, ...rcloneFlags], `rclone copy → ${kind}`, env);
-    const back = join(ctx.tmp, `rclone-back-${kind}`);
-    mkdirSync(back);
-    const pulled = h.timeOnce(ctx, ctx.tmp, 'rclone', ['copy', rcloneTarget, back, ...rcloneFlags], `rclone copy ← ${kind}`, env);
-    const got = existsSync(join(back, 'images')) ? countFiles(join(back, 'images')) : 0;
-    if (!existsSync(join(back, 'big.bin')) || got !== ctx.o.files) throw new Error(`rclone copy ← ${kind} brought back ${got} of ${ctx.o.files} files${existsSync(join(back, 'big.bin')) ? '' : ' and no big.bin'}`);
-    r.rclonePull = pulled; // only once it is known to have brought everything back
+    const r = Object.fromEntries(Object.entries(per).map(([k, v]) => [k, combine(v)]));
+    out.kinds[kind] = r;
     return r;
   };
 
   // 1. a local folder
   const folder = join(ctx.tmp, 'remote-folder');
-  mkdirSync(join(folder, 'mlv'), { recursive: true });
-  measure('folder', join(folder, 'mlv'), [], join(folder, 'rclone'), rcloneEnv);
+  const folderRound = (round) => {
+    h.rmrf(join(folder, `mlv-${round - 1}`));
+    h.rmrf(join(folder, `rclone-${round - 1}`));
+    mkdirSync(join(folder, `mlv-${round}`), { recursive: true });
+  };
+  measure('folder', (round) => join(folder, `mlv-${round}`), [], (round) => join(folder, `rclone-${round}`), rcloneEnv, [], folderRound);
 
   // 2. an S3-compatible server on loopback
   try {
@@ -125,8 +166,9 @@ export async function benchRemotes(ctx, h) {
         RCLONE_CONFIG_BENCHS3_REGION: 'us-east-1',
         RCLONE_CONFIG_BENCHS3_FORCE_PATH_STYLE: 'true',
       });
-      measure('s3', 's3://bench/mlv', [['endpoint', s3.endpoint], ['region', 'us-east-1'], ['path_style', 'true'],
-        ['access_key_id', 'S3RVER'], ['secret_access_key', 'S3RVER']], 'benchs3:bench-rclone/rclone', rcloneEnv, ['--fast-list']);
+      // (s3rver keeps each round's objects; the folder part's copies are gone by then)
+      measure('s3', (round) => `s3://bench/mlv-${round}`, [['endpoint', s3.endpoint], ['region', 'us-east-1'], ['path_style', 'true'],
+        ['access_key_id', 'S3RVER'], ['secret_access_key', 'S3RVER']], (round) => `benchs3:bench-rclone/rclone-${round}`, rcloneEnv, ['--fast-list']);
     } finally {
       s3.stop();
     }
