@@ -19,6 +19,8 @@ const VALUES = [
   'images', 'big.bin', 'xxh128:6628ea2de6c7e87f8bc7e19772f05d5e', 'sha256:ab', 'a:b', 'a:', 'a: b', 'a #c', 'a#c', '#c', 'a b',
   "'quoted'", '"dq"', '[reflink, copy]', '[ reflink ,copy ]', '[]', '[a, true]', '[a, null]', '[A, b]', '{a: 1}', '- x', '-x', '/abs/path',
   'http://host/x', 'dir/sub', '_x', 'x_', 'ünï', 'a\tb', '*alias', '&anchor x', '!tag x', '|', '>', '@x', '`x', '%x', 'x,y', 'x]',
+  'ssh://me@host:2222/srv/mlv', 'a@b', 'a~b', '~a', 'a+b', '+a', 'a=b', '=a', 'a%20b', 'a!b', 'a&b', 'a*b', 'a?b', 'a|b', 'x:', 'x::y',
+  's3://bucket/prefix', 'https://h.example/a?b=c', 'a%', 'a=', 'a~', '<<', 'a<<b',
   '2001-12-14', '12:30:45', '1:20', '0.', '.5', 'x.', '..', '.', '...', '---',
 ];
 
@@ -32,6 +34,9 @@ function corpus(): string[] {
     'block:\n    a: 1\n', 'block:\n  a: 1\n    b: 2\n', '  a: 1\n', 'a: 1\r\nb: 2\r\n', '\uFEFFa: 1\n', 'a: 1\n---\nb: 2\n', 'a:\n  - x\n',
     'block:\n  inner:\n    x: 1\n', 'Key_1: x\n', 'key-dash: x\n', '_key: x\n', '__proto__: x\n', 'constructor: x\n', 'a: 1\n\n\n# end\n',
     'a: 1\n  # indented comment\nb: 2\n', 'block:\n\n  a: 1\n', 'a: 1 # c # d\n', 'a: x # c\n', '? a\n: 1\n', 'a: !!str 1\n',
+    'remotes:\n  origin:\n    url: s3://b/p\n    jobs: 8\n  box:\n    url: ssh://me@h:22/x\ncore:\n  remote: origin\n',
+    'a:\n  b:\n    c:\n      d: 1\n  e: 2\nf: 3\n', 'a:\n  b:\n', 'a:\n  b:\n  c: 1\n', 'a:\n   b: 1\n', 'a:\n b: 1\n', 'a:\n  b: 1\n c: 2\n',
+    'a:\n  b:\n    c: 1\n   d: 2\n', 'a:\n  b: 1\n    c: 2\n', 'a: 1\n  b: 2\n', 'a:\n  b: 1\na:\n  c: 2\n', 'a:\n  b: 1\n  b: 2\n',
   );
   // mlv's own files: pointers it writes, the default config, and the fixtures.
   texts.push(DEFAULT_CONFIG_TEXT);
@@ -64,6 +69,10 @@ describe('simple YAML reader', () => {
 
   it('answers for the files mlv writes in the common case, and hands quoted or unusual ones to yaml', () => {
     expect(parseSimpleYaml(DEFAULT_CONFIG_TEXT)).toEqual({ core: { hash: 'xxh128' }, cache: { link: ['reflink', 'copy'] } });
+    // A config after `mlv remote add` (as the yaml writer leaves it) and the local one with a secret.
+    const withRemotes = `${DEFAULT_CONFIG_TEXT}remotes:\n  origin:\n    url: s3://bucket/prefix\n    endpoint: http://127.0.0.1:9000\n  box:\n    url: ssh://me@host:2222/srv/mlv\n`;
+    expect(parseSimpleYaml(withRemotes)).toEqual(viaYaml(withRemotes));
+    expect(parseSimpleYaml(withRemotes)?.remotes).toEqual({ origin: { url: 's3://bucket/prefix', endpoint: 'http://127.0.0.1:9000' }, box: { url: 'ssh://me@host:2222/srv/mlv' } });
     const dir = serializePointer({ version: 1, kind: 'dir', path: 'images', oid: `xxh128:${'ab'.repeat(16)}`, size: 5, files: 2 });
     expect(parseSimpleYaml(dir)).toEqual({ version: 1, kind: 'dir', path: 'images', oid: `xxh128:${'ab'.repeat(16)}`, size: 5, files: 2 });
     for (const text of ['path: "a b"\n', 'path: ünï\n', 'n: null\n', 'n: 1e3\n', 'a: [x, null]\n', 'block:\n', 'a: 1\na: 2\n']) {
