@@ -22,6 +22,19 @@ function setup() {
 const HEX = 'aa'.repeat(16);
 const HEX2 = 'b1'.repeat(16);
 
+/** An index holding data.bin (mtime T, whole seconds) that was written in the file's tick: racy. */
+function racyIndex() {
+  const { tmp, file } = setup();
+  const T = Math.floor(Date.now() / 1000) - 100; // whole seconds: both files get exactly this mtime
+  utimesSync(file, T, T);
+  const idx = StatIndex.load(tmp, 'xxh128');
+  idx.record('data.bin', statSync(file), HEX);
+  idx.save();
+  const indexFile = join(tmp, 'stat-index.json');
+  utimesSync(indexFile, T, T);
+  return { tmp, file, T, indexFile };
+}
+
 describe('stat index', () => {
   it('trusts an entry only after it was saved and the file is older than the index', () => {
     const { tmp, file } = setup();
@@ -50,15 +63,8 @@ describe('stat index', () => {
   });
 
   it('an entry recorded with a racy mtime becomes trusted once it is older than a later index write', () => {
-    const { tmp, file } = setup();
-    const T = Math.floor(Date.now() / 1000) - 100; // whole seconds: both files get exactly this mtime
-    utimesSync(file, T, T);
-    const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), HEX);
-    idx.save();
-    const indexFile = join(tmp, 'stat-index.json');
     // The index was written in the same timestamp tick as the file was modified: racy, rehash.
-    utimesSync(indexFile, T, T);
+    const { tmp, file, T, indexFile } = racyIndex();
     expect(StatIndex.load(tmp, 'xxh128').lookup('data.bin', statSync(file))).toBeUndefined();
     // Later the index is rewritten (a new tick): the entry is now safe.
     utimesSync(indexFile, T + 1, T + 1);
@@ -160,14 +166,7 @@ describe('stat index', () => {
 
 describe('stat index: racy entries across saves', () => {
   it('leaves out an entry that was racy when loaded and not read again, so a later save cannot make it trusted', () => {
-    const { tmp, file } = setup();
-    const T = Math.floor(Date.now() / 1000) - 100;
-    utimesSync(file, T, T);
-    const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), HEX);
-    idx.save();
-    const indexFile = join(tmp, 'stat-index.json');
-    utimesSync(indexFile, T, T); // written in the file's tick: racy
+    const { tmp, file, T, indexFile } = racyIndex();
     // Another command records something else and saves (at a later time); data.bin was never reread.
     const other = StatIndex.load(tmp, 'xxh128');
     expect(other.lookup('data.bin', statSync(file))).toBeUndefined();
@@ -180,13 +179,7 @@ describe('stat index: racy entries across saves', () => {
   });
 
   it('keeps a racy entry that was hashed again with the same result, trusted after the next save', () => {
-    const { tmp, file } = setup();
-    const T = Math.floor(Date.now() / 1000) - 100;
-    utimesSync(file, T, T);
-    const idx = StatIndex.load(tmp, 'xxh128');
-    idx.record('data.bin', statSync(file), HEX);
-    idx.save();
-    utimesSync(join(tmp, 'stat-index.json'), T, T);
+    const { tmp, file } = racyIndex();
     const again = StatIndex.load(tmp, 'xxh128');
     again.record('data.bin', statSync(file), HEX); // its bytes were read again: confirmed
     again.save();
