@@ -32,7 +32,7 @@
 #include "native.h"
 
 #define WRITER_THREADS 4
-#define MAX_QUEUED_BYTES (64u << 20)
+#define MAX_QUEUED_BYTES (16u << 20)
 
 enum job_kind { JOB_WRITE, JOB_PLACE };
 

@@ -24,7 +24,7 @@
  * a state is trusted only when its newest file mtime is older than the index file.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { FILE_STATE_PREFIX, openStatIndexFile, STAT_INDEX_FILE } from './stat-index-file.js';
 import type { FileStat } from './walk.js';
 
@@ -346,7 +346,14 @@ export class StatIndex {
         columns = this.columnsJson(trustedBefore, header);
       }
       const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), Buffer.from(columns)]));
+      // Two writes, not one joined copy: the columns of a 100k-file index are ~14 MB.
+      const fd = openSync(tmp, 'w');
+      try {
+        writeFileSync(fd, `${JSON.stringify(header)}\n`);
+        writeFileSync(fd, columns);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, this.file);
       this.writtenAtMs = statSync(this.file).mtimeMs;
       this.dirty = false;
