@@ -1,5 +1,5 @@
 /** The built `mlv` CLI as users run it: output, exit codes, hints, -C, --json, --quiet. */
-import { chmodSync, lstatSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlv, show, type CliResult } from '../helpers/cli.js';
@@ -105,6 +105,28 @@ describe('mlv CLI: the everyday loop', () => {
     expect(read(dir, 'models/m.bin').equals(bytes(2 << 20, 3))).toBe(true);
     expect(ok(mlv(dir, ['status'])).stdout).toContain('up to date');
     expect(ok(mlv(dir, ['checkout'])).stdout).toContain('already matches');
+  });
+
+  it('status through the binary (folders scanned before the command loads) still sees a same-size edit, an exec bit and a new file', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { 'd/a.txt': 'aaaa', 'd/sub/b.txt': 'bbbb' });
+    const past = new Date(Date.now() - 60_000); // older than the index: its recorded state is trusted
+    for (const f of ['d/a.txt', 'd/sub/b.txt']) utimesSync(join(dir, f), past, past);
+    ok(mlv(dir, ['add', 'd']));
+    expect(ok(mlv(dir, ['status'])).stdout).toContain('up to date');
+    expect(ok(mlv(dir, ['status'])).stdout).toContain('up to date'); // (now from the state alone)
+    writeFileSync(join(dir, 'd/a.txt'), 'AAAA');
+    expect(ok(mlv(dir, ['status'])).stdout).toMatch(/modified: +a\.txt/);
+    writeFileSync(join(dir, 'd/a.txt'), 'aaaa');
+    utimesSync(join(dir, 'd/a.txt'), past, past);
+    expect(ok(mlv(dir, ['status'])).stdout).toContain('up to date');
+    chmodSync(join(dir, 'd/sub/b.txt'), 0o755);
+    expect(ok(mlv(dir, ['status'])).stdout).toMatch(/modified: +sub\/b\.txt/);
+    chmodSync(join(dir, 'd/sub/b.txt'), 0o644);
+    writeFiles(dir, { 'd/sub/new.txt': 'n' });
+    expect(ok(mlv(dir, ['status'])).stdout).toMatch(/added: +sub\/new\.txt/);
+    const readd = ok(mlv(dir, ['add', 'd']));
+    expect(readd.stdout).toMatch(/^added +d \(3 files/m);
   });
 
   it('status exits 0 for every state, including not in cache', async () => {
