@@ -27,11 +27,13 @@ const result = await build({
   logLevel: 'warning',
   plugins: [
     {
-      // bin/run.js loads prefetch.js (unbundled) to start scans before this bundle loads; the bundle must
-      // use that same module instance to take them up, so it imports it rather than holding a copy.
+      // bin/run.js loads prefetch.js and git-process.js (unbundled) to start scans and Git before this
+      // bundle loads; the bundle must use those same module instances to take them up, so it imports
+      // them rather than holding copies.
       name: 'shared-prefetch',
       setup(b) {
-        b.onResolve({ filter: /\/prefetch\.js$/ }, () => ({ path: '../core/workspace/prefetch.js', external: true }));
+        b.onResolve({ filter: /\/workspace\/prefetch\.js$|^\.\/prefetch\.js$/ }, () => ({ path: '../core/workspace/prefetch.js', external: true }));
+        b.onResolve({ filter: /\/git-process\.js$/ }, () => ({ path: '../core/git/git-process.js', external: true }));
       },
     },
   ],

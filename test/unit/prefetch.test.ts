@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { add } from '../../src/core/api/add.js';
 import { gitPointerFiles, gitTrackedPaths } from '../../src/core/git/git-cli.js';
 import { nativeHelper } from '../../src/core/native.js';
-import { pointerListArgs, prefetchForCommand, takePrefetched, takePrefetchedGit, trackedPathsArgs } from '../../src/core/workspace/prefetch.js';
+import { prefetchForCommand, takePrefetched } from '../../src/core/workspace/prefetch.js';
+import { pointerListArgs, takePrefetchedGit, trackedPathsArgs } from '../../src/core/git/git-process.js';
 import { scanFingerprint } from '../../src/core/workspace/walk.js';
 import { git, makeRepo, repoAt, writeFiles } from '../helpers/repo.js';
 

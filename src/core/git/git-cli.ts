@@ -4,9 +4,9 @@
  * find pointers). History (revisions, tags) is read through isomorphic-git elsewhere in this folder.
  */
 import { MlvError } from '../errors.js';
-import { pointerListArgs, startGit, takePrefetchedGit, trackedPathsArgs } from '../workspace/prefetch.js';
+import { pointerListArgs, startGit, takePrefetchedGit, trackedPathsArgs } from './git-process.js';
 
-/** Runs `git args` in `root` (or takes the run bin/run.js started ahead, prefetch.ts); its stdout. */
+/** Runs `git args` in `root` (or takes the run bin/run.js started ahead: git-process.ts); its stdout. */
 export async function runGit(root: string, args: string[], opts: { input?: string } = {}): Promise<string> {
   const run = (opts.input === undefined ? takePrefetchedGit(root, args) : undefined) ?? startGit(root, args, opts.input);
   const { error, stdout, stderr } = await run;

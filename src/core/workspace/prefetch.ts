@@ -6,12 +6,12 @@
  * `scanFingerprint` (walk.ts) and `runGit` (git-cli.ts) take them up. Work nobody asks for is only wasted.
  *
  * This module is loaded by bin/run.js and kept out of the fast-path bundle (one instance for both), so it
- * imports little.
+ * imports little; the Git runs live in src/core/git/git-process.ts.
  */
-import type { ExecFileException } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { findGitRoot } from '../git/git-root.js';
+import { pointerListArgs, prefetchGit, trackedPathsArgs } from '../git/git-process.js';
 import { nativeHelper, type NativeScanState } from '../native.js';
 import { FILE_STATE_PREFIX, readStatIndexHeader, STAT_INDEX_FILE } from './stat-index-file.js';
 
@@ -36,51 +36,6 @@ export function takePrefetched(absRoot: string): Promise<NativeScanState> | unde
   return scan;
 }
 
-/** A finished `git` run: what execFile reported. */
-export interface GitRun {
-  error: ExecFileException | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `git args` in `root` (git-cli.ts words its failures). */
-export function startGit(root: string, args: string[], input?: string): Promise<GitRun> {
-  // Loaded here, not imported: at start-up the scans are started before this module (~2 ms) is loaded.
-  const { execFile } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-  return new Promise((resolve) => {
-    const child = execFile('git', args, { cwd: root, maxBuffer: 1 << 30, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ error, stdout: String(stdout), stderr: String(stderr) });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-const gitRuns = new Map<string, Promise<GitRun>>();
-const gitKey = (root: string, args: string[]) => `${root}\0${args.join('\0')}`;
-
-function prefetchGit(root: string, args: string[]): void {
-  gitRuns.set(gitKey(root, args), startGit(root, args));
-}
-
-/** The prefetched run of `git args` in `root`, if one was started (handed out once). */
-export function takePrefetchedGit(root: string, args: string[]): Promise<GitRun> | undefined {
-  const key = gitKey(root, args);
-  const run = gitRuns.get(key);
-  gitRuns.delete(key);
-  return run;
-}
-
-/** The `git ls-files` arguments that list pointer files (all, or those under repo-relative `under`). */
-export function pointerListArgs(under: string[] = []): string[] {
-  const specs = under.length === 0 ? [':(glob)**/*.mlv'] : under.map((u) => `:(glob)${u.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}/**/*.mlv`);
-  return ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name', '--', ...specs];
-}
-
-/** The `git ls-files` arguments that list what Git tracks at or below repo-relative `paths`. */
-export function trackedPathsArgs(paths: string[]): string[] {
-  return ['ls-files', '-z', '--cached', '--full-name', '--', ...paths.map((p) => `:(literal)${p}`)];
-}
-
 /**
  * At start-up of `status` (no targets) or `add <targets>`: lists the repo's pointer files with Git (and,
  * for add, what Git tracks among the targets) and scans the tracked folders the stat index holds states
@@ -89,13 +44,8 @@ export function trackedPathsArgs(paths: string[]): string[] {
  */
 export function prefetchForCommand(cwd: string, targets?: string[]): void {
   try {
-    let root = realpathSync(cwd); // as the repo root is (symlinks resolved), so the paths match
-    while (!existsSync(join(root, '.git'))) {
-      const parent = resolve(root, '..');
-      if (parent === root) return;
-      root = parent;
-    }
-    if (!existsSync(join(root, '.mlv'))) return;
+    const root = findGitRoot(cwd); // (symlinks resolved, as the repo's root is: the paths match)
+    if (!root || !existsSync(join(root, '.mlv'))) return;
     // Repo-relative targets, in order, once each (as add.ts words them).
     const wanted = targets && new Set(targets.map((t) => relative(root, resolve(cwd, t)).split(sep).join('/')));
     if (nativeHelper()) {

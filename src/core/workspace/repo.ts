@@ -2,7 +2,8 @@
  * A Repo is the context every operation works in: the Git work tree root, the `.mlv` folder, the merged
  * config and the local object store.
  */
-import { existsSync, readFileSync, statSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { findGitRoot } from '../git/git-root.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MlvError } from '../errors.js';
 import { ObjectStore } from '../objects/store.js';
@@ -21,21 +22,7 @@ export interface Repo {
   store: ObjectStore;
 }
 
-/** The root of the Git work tree containing `cwd`, or undefined. A `.git` file (worktrees) counts. */
-export function findGitRoot(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  try {
-    dir = realpathSync(dir);
-  } catch {
-    return undefined;
-  }
-  for (;;) {
-    if (existsSync(join(dir, '.git'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
+export { findGitRoot };
 
 export function requireGitRoot(cwd: string): string {
   const root = findGitRoot(cwd);
