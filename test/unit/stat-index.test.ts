@@ -202,6 +202,7 @@ describe('stat index: states of tracked paths', () => {
     expect(r.knownState('images', fp('d2', old))).toBeUndefined();
     expect(r.knownState('other', fp('d1', old))).toBeUndefined();
     expect(r.folderStates()).toEqual(['images']);
+    expect([r.hasState('images'), r.hasState('other')]).toEqual([true, false]);
     // A state whose newest file is not older than the index: racy, not trusted.
     const future = Date.now() + 100_000;
     r.recordState('racy', fp('d3', future), HEX2);

@@ -13,7 +13,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { findGitRoot } from '../git/git-root.js';
 import { pointerListArgs, prefetchGit, trackedPathsArgs } from '../git/git-process.js';
 import { nativeHelper, type NativeScanState } from '../native.js';
-import { FILE_STATE_PREFIX, readStatIndexHeader, STAT_INDEX_FILE } from './stat-index-file.js';
+import { isFolderState, readStatIndexHeader, STAT_INDEX_FILE, statesOf } from './stat-index-file.js';
 
 const prefetched = new Map<string, Promise<NativeScanState>>();
 
@@ -51,9 +51,8 @@ export function prefetchForCommand(cwd: string, targets?: string[]): void {
     if (nativeHelper()) {
       // The scans first: they take longest.
       try {
-        const first = readStatIndexHeader(join(root, '.mlv', 'tmp', STAT_INDEX_FILE));
-        const states = first.version === 3 && first.states && typeof first.states === 'object' ? (first.states as Record<string, [string]>) : {};
-        const folders = Object.keys(states).filter((rel) => !String(states[rel]?.[0]).startsWith(FILE_STATE_PREFIX) && (!wanted || wanted.has(rel)));
+        const states = statesOf(readStatIndexHeader(join(root, '.mlv', 'tmp', STAT_INDEX_FILE)));
+        const folders = Object.keys(states).filter((rel) => isFolderState(states[rel]!) && (!wanted || wanted.has(rel)));
         prefetchFingerprints(folders.map((rel) => `${root}/${rel}`));
       } catch {
         // no index yet: nothing to scan

@@ -82,6 +82,9 @@ export function walkTrackedDir(repo: Repo, abs: string, displayPath: string, fol
  * since a snapshot (a fingerprint scan, no object per file). Undefined when that is not known.
  */
 export async function stateTreeOf(ctx: SnapshotContext, dataRel: string): Promise<string | undefined> {
+  // No state recorded (a first run, a folder of links): the scan could not match and the caller walks the
+  // folder anyway — do not scan it twice.
+  if (!ctx.index.hasState(dataRel)) return undefined;
   try {
     const fp = await scanFingerprint(`${ctx.repo.root}/${dataRel}`);
     return fp && ctx.index.knownState(dataRel, fp);

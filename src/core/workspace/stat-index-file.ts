@@ -6,8 +6,19 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 
 export const STAT_INDEX_FILE = 'stat-index.json';
 
+/** A tracked path's state: [fingerprint digest, newest file mtime, content hex] (see stat-index.ts). */
+export type State = [digest: string, maxMtimeMs: number, hex: string];
+
 /** The digest of a tracked file's state starts with this; a folder's is a base64 hash. */
 export const FILE_STATE_PREFIX = 'f:';
+
+/** The states recorded in an index's first line (version 3; none in older ones). */
+export function statesOf(first: Record<string, unknown>): Record<string, State> {
+  return first.version === 3 && first.states && typeof first.states === 'object' ? (first.states as Record<string, State>) : {};
+}
+
+/** Whether a state is a folder's (a scan fingerprint) rather than a tracked file's. */
+export const isFolderState = (s: State): boolean => !String(s[0]).startsWith(FILE_STATE_PREFIX);
 
 /** The first line of the index at `file`, parsed, reading no more of the file than it needs. Throws like openStatIndexFile. */
 export function readStatIndexHeader(file: string): Record<string, unknown> {

@@ -25,7 +25,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { FILE_STATE_PREFIX, openStatIndexFile, STAT_INDEX_FILE } from './stat-index-file.js';
+import { FILE_STATE_PREFIX, isFolderState, openStatIndexFile, STAT_INDEX_FILE, statesOf, type State } from './stat-index-file.js';
 import type { FileStat } from './walk.js';
 
 /** The stat fields the index compares (fs.Stats and walk records both have them). */
@@ -44,8 +44,8 @@ interface IndexHeader {
   complete?: string[];
   /** `cacheStamp` of the cache's objects folder when `complete` was written; the claims hold only while it matches. */
   cacheStamp?: string;
-  /** Repo-relative tracked path → [fingerprint digest, newest file mtime, content hex]. */
-  states?: Record<string, [digest: string, maxMtimeMs: number, hex: string]>;
+  /** Repo-relative tracked path → its State. */
+  states?: Record<string, State>;
   /** The newest mtime among the columns' entries (when older than the file, none of them is racy). */
   newest?: number;
 }
@@ -111,8 +111,6 @@ export interface Fingerprint {
 export function fileFingerprint(st: StatLike & { mode: number }): Fingerprint {
   return { digest: `${FILE_STATE_PREFIX}${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}:${st.mode & 0o111}`, maxMtimeMs: st.mtimeMs };
 }
-
-type State = [digest: string, maxMtimeMs: number, hex: string];
 
 export class StatIndex {
   /** Path → entry number; an entry's stat numbers are stats[n * STAT_FIELDS …] and its hash is hexAt(n). */
@@ -194,7 +192,7 @@ export class StatIndex {
         if (columns !== undefined) {
           let complete = Array.isArray(first.complete) ? first.complete : [];
           if (complete.length > 0 && (!objectsDir || first.cacheStamp !== cacheStamp(objectsDir))) complete = [];
-          const states = first.version === 3 && first.states && typeof first.states === 'object' ? first.states : {};
+          const states = statesOf(read.first);
           const newest = first.version === 3 && typeof first.newest === 'number' ? first.newest : Infinity;
           return new StatIndex(file, algo, columns, read.mtimeMs, complete, objectsDir, states, newest);
         }
@@ -270,7 +268,12 @@ export class StatIndex {
 
   /** The tracked folders whose states the index holds. */
   folderStates(): string[] {
-    return [...this.states].filter(([, s]) => !s[0].startsWith(FILE_STATE_PREFIX)).map(([rel]) => rel);
+    return [...this.states].filter(([, s]) => isFolderState(s)).map(([rel]) => rel);
+  }
+
+  /** Whether a state is recorded for the tracked path `rel` (else a fingerprint scan cannot match). */
+  hasState(rel: string): boolean {
+    return this.states.has(rel);
   }
 
   forget(rel: string): void {
