@@ -55,7 +55,7 @@ let loaded: NativeHelper | null | undefined;
 /**
  * The helper, or undefined when it is not built or is turned off. The compiled module is at
  * build/Release/ in the package, two folders up from this file both as compiled (dist/core/) and as
- * bundled into the command-line fast path (dist/cli/), and from its source (src/core/).
+ * bundled into the command-line fast path (dist/fast/), and from its source (src/core/).
  */
 export function nativeHelper(): NativeHelper | undefined {
   if (loaded === undefined) {

@@ -263,13 +263,13 @@ function depth(p: string): number {
   return p.split('/').length;
 }
 
+/** What recordRestored's walk keeps per file: one shared value instead of a stat object each. */
+const RECORDED = { hex: '', size: 0, exec: false };
+
 /**
  * Records the stat of files the writer threads restored. Many files: one walk of the folder that holds
  * them all (with the native helper, ~35 ms for 20,000 files instead of ~80 ms of lstat calls).
  */
-/** What recordRestored's walk keeps per file: one shared value instead of a stat object each. */
-const RECORDED = { hex: '', size: 0, exec: false };
-
 function recordRestored(root: string, restored: Restore[], index: StatIndex): void {
   let common = restored.length >= 256 ? restored[0]!.rel.slice(0, restored[0]!.rel.lastIndexOf('/') + 1) : '';
   for (const r of restored) while (common !== '' && !r.rel.startsWith(common)) common = common.slice(0, common.slice(0, -1).lastIndexOf('/') + 1);

@@ -1,7 +1,7 @@
 /**
  * Work started before it is needed. `mlv status` on a 20,000-file folder is bound by one scan of it
  * (~30 ms of lstat), by `git ls-files` (~15 ms to start a process and wait for it) and by start-up
- * (~40 ms compiling its code): bin/run.js starts the scans of the folders the stat index says are
+ * (~15–18 ms loading its code): bin/run.js starts the scans of the folders the stat index says are
  * tracked, and the Git listing of pointer files, before it loads the command, so they overlap; then
  * `scanFingerprint` (walk.ts) and `runGit` (git-cli.ts) take them up. Work nobody asks for is only wasted.
  *
