@@ -4,9 +4,14 @@
 //  - `mlv --version` answers without loading the CLI framework (it is called by scripts and hooks);
 //  - `mlv status|add|commit|checkout` with only targets and simple flags run through src/cli/fast-path.ts,
 //    also without it (anything else falls through to the full oclif command). It is bundled into one
-//    file per command by the build (scripts/bundle-fast-path.js): loading it is ~40 ms faster than ~150.
-//    Plain `status` and `add` first start scanning the tracked folders (src/core/workspace/prefetch.ts).
-import { readFileSync } from 'node:fs';
+//    file per command by the build (scripts/bundle-fast-path.js) and loaded with a V8 code cache
+//    (src/cli/load-bundle.ts: ~10 ms instead of ~18). Plain `status` and `add` first start scanning the
+//    tracked folders and listing pointers with Git (src/core/workspace/prefetch.ts, in dist/fast/start.cjs).
+// CommonJS loads synchronously, without the ES module loader's resolving and linking (and without
+// `import 'node:fs'`, whose ES module facade loads fs streams): a few ms at every start.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 const argv = process.argv.slice(2);
 while (argv[0] === '-C' && argv.length > 1) {
@@ -20,7 +25,7 @@ while (argv[0] === '-C' && argv.length > 1) {
 }
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')) {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const pkg = require('../package.json');
   process.stdout.write(`mlv/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
   process.exit(0);
 }
@@ -30,12 +35,13 @@ let handled = false;
 if (argv[0] === 'status' || argv[0] === 'add' || argv[0] === 'commit' || argv[0] === 'checkout') {
   // Plain `status` and `add <targets>`: list pointers with Git and scan tracked folders while the command loads.
   const targets = argv.slice(1);
+  const start = require('../dist/fast/start.cjs');
   if ((argv[0] === 'status' && targets.length === 0) || (argv[0] === 'add' && targets.length > 0 && !targets.some((t) => t.startsWith('-')))) {
-    const { prefetchForCommand } = await import('../dist/core/workspace/prefetch.js');
-    prefetchForCommand(process.cwd(), argv[0] === 'add' ? targets : undefined);
+    start.prefetchForCommand(process.cwd(), argv[0] === 'add' ? targets : undefined);
   }
-  const { runFast } = await import(`../dist/fast/${argv[0]}.js`);
-  handled = await runFast(argv);
+  const bundle = start.loadBundle(require.resolve(`../dist/fast/${argv[0]}.cjs`), { 'mlv:prefetch': start.prefetch, 'mlv:git-process': start.gitProcess });
+  handled = await bundle.exports.runFast(argv);
+  if (handled) bundle.saveCodeCache();
 }
 
 if (!handled) {
