@@ -18,6 +18,9 @@ export abstract class MlvCommand extends Command {
 
   protected globalFlags: { quiet: boolean; verbose: boolean; json: boolean } = { quiet: false, verbose: false, json: false };
 
+  /** Aborted by the first Ctrl-C (SIGINT) or SIGTERM once a command asked for it with `interruptSignal`. */
+  private interrupt: AbortController | undefined;
+
   /** Parses flags, applies the global ones, and returns the parsed result. */
   protected async parseWithGlobals<T extends typeof Command>(cmd: T) {
     const parsed = await this.parse(cmd as never);
@@ -42,6 +45,25 @@ export abstract class MlvCommand extends Command {
     return terminalReporter({ quiet: this.globalFlags.quiet || this.globalFlags.json, verbose: this.globalFlags.verbose });
   }
 
+  /**
+   * For transfers: the first Ctrl-C (or SIGTERM) aborts the signal — transfers under way stop and clean up
+   * their temp files (an S3 multipart upload is aborted), and the command exits with 130 — a second one
+   * quits at once. What completed stays; running the command again carries on.
+   */
+  protected interruptSignal(): AbortSignal {
+    if (!this.interrupt) {
+      const controller = (this.interrupt = new AbortController());
+      const onSignal = (name: NodeJS.Signals) => {
+        if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
+        process.stderr.write('\nmlv: interrupted; stopping the transfers under way and removing their temp files (press Ctrl-C again to quit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    return this.interrupt.signal;
+  }
+
   /** Prints a line of human output unless --quiet or --json. */
   protected say(line: string): void {
     if (!this.globalFlags.quiet && !this.globalFlags.json) process.stdout.write(`${line}\n`);
@@ -63,6 +85,8 @@ export abstract class MlvCommand extends Command {
       return;
     }
     process.exitCode = renderError(err, { json: this.globalFlags.json, verbose: this.globalFlags.verbose });
+    // Stopped by Ctrl-C: the shell's code for "ended by SIGINT", as if the signal had ended it.
+    if (this.interrupt?.signal.aborted) process.exitCode = 130;
     return;
   }
 }

@@ -2,10 +2,11 @@
  * A small HTTP/WebDAV server over a folder, on 127.0.0.1, for the HTTP remote's contract tests. It does
  * what common servers (Apache mod_dav, nginx dav, rclone serve webdav) do for the methods mlv uses:
  * GET, HEAD, PUT (written straight into place, as a plain server would), MKCOL, DELETE, MOVE and
- * PROPFIND with depth 0 or 1. Optional basic auth; `readOnly` answers 405 to every write.
+ * PROPFIND with depth 0 or 1. Optional basic auth; `readOnly` answers 405 to every write; `stall` makes
+ * the first GET or PUT it matches hang half-way (for tests that interrupt a transfer).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +16,12 @@ export interface WebDavServerOptions {
   user?: string;
   password?: string;
   readOnly?: boolean;
+  /**
+   * The first request of this method whose path matches hangs half-way until the client gives up: a GET
+   * sends its headers and 64 KiB of the body, a PUT writes the first chunk it receives to the file and
+   * reads no more. `stalled` on the server resolves with the path when that happens.
+   */
+  stall?: { method: 'GET' | 'PUT'; path: RegExp };
 }
 
 export interface WebDavTestServer {
@@ -22,13 +29,23 @@ export interface WebDavTestServer {
   url: string;
   /** How many requests each method received (tests check batching behaviour with it). */
   counts: Record<string, number>;
+  /** Resolves with the URL path of the request `stall` held (never, without `stall`). */
+  stalled: Promise<string>;
   stop(): Promise<void>;
 }
 
 export async function startWebDavServer(opts: WebDavServerOptions): Promise<WebDavTestServer> {
   const counts: Record<string, number> = {};
+  let onStall: (path: string) => void = () => undefined;
+  const stalled = new Promise<string>((resolve) => (onStall = resolve));
+  let stallLeft = opts.stall ? 1 : 0;
   const server: Server = createServer((req, res) => {
     counts[req.method ?? ''] = (counts[req.method ?? ''] ?? 0) + 1;
+    if (stallLeft > 0 && req.method === opts.stall!.method && opts.stall!.path.test(req.url ?? '')) {
+      stallLeft--;
+      stall(opts, req, res, onStall).catch(() => undefined);
+      return;
+    }
     handle(opts, req, res).catch((err) => {
       if (!res.headersSent) res.writeHead(500);
       res.end(String(err));
@@ -41,12 +58,28 @@ export async function startWebDavServer(opts: WebDavServerOptions): Promise<WebD
     port,
     url: `http://127.0.0.1:${port}/`,
     counts,
+    stalled,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Starts answering (GET) or taking (PUT) the request, then hangs; the connection stays open. */
+async function stall(opts: WebDavServerOptions, req: IncomingMessage, res: ServerResponse, onStall: (path: string) => void): Promise<void> {
+  const path = fsPath(opts.root, req.url ?? '/')!;
+  if (req.method === 'GET') {
+    const data = await readFile(path);
+    res.writeHead(200, { 'content-length': data.length });
+    res.write(data.subarray(0, 64 << 10));
+  } else {
+    const first: Buffer = await new Promise((resolve) => req.once('data', resolve));
+    req.pause();
+    await writeFile(path, first);
+  }
+  onStall((req.url ?? '/').split('?')[0]!);
 }
 
 function fsPath(root: string, urlPath: string): string | undefined {

@@ -17,7 +17,7 @@ export default class Fetch extends MlvCommand {
     const { flags, argv } = await this.parseWithGlobals(Fetch);
     const repo = this.openRepo();
     const selections = await selectionsFor(repo, argv, historyScopeFrom(flags));
-    const r = await fetch(repo, argv, { remote: flags.remote, jobs: flags.jobs, reporter: this.reporter(), selections });
+    const r = await fetch(repo, argv, { remote: flags.remote, jobs: flags.jobs, reporter: this.reporter(), selections, signal: this.interruptSignal() });
     this.say(summaryLine('fetched', r.remote, r));
     if (printFailures(r.failed)) process.exitCode = 1;
   }

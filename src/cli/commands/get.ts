@@ -25,7 +25,7 @@ export default class Get extends MlvCommand {
   async run(): Promise<void> {
     const { flags, args } = await this.parseWithGlobals(Get);
     const repo = this.openRepo();
-    const r = await get(repo, args.path, { rev: flags.rev, out: flags.out, force: flags.force, remote: flags['remote-name'], jobs: flags.jobs, reporter: this.reporter() });
+    const r = await get(repo, args.path, { rev: flags.rev, out: flags.out, force: flags.force, remote: flags['remote-name'], jobs: flags.jobs, reporter: this.reporter(), signal: this.interruptSignal() });
     const what = r.type === 'dir' ? `${plural(r.files, 'file')} (${formatBytes(r.bytes)})` : formatBytes(r.bytes);
     this.say(`wrote ${r.out}${r.type === 'dir' ? '/' : ''}: ${what} from ${r.artifact} at '${r.rev}' (${r.commit.slice(0, 12)})${r.fetched ? `, ${plural(r.fetched, 'object')} fetched` : ''}`);
   }

@@ -32,6 +32,7 @@ export default class Pull extends MlvCommand {
       jobs: flags.jobs,
       force: flags.force,
       reporter: this.reporter(),
+      signal: this.interruptSignal(),
       selections: sel?.checkout,
       fetchSelections: sel?.fetch,
     });

@@ -18,7 +18,7 @@ export default class Push extends MlvCommand {
     const { flags, argv } = await this.parseWithGlobals(Push);
     const repo = this.openRepo();
     const selections = await selectionsFor(repo, argv, historyScopeFrom(flags));
-    const r = await push(repo, argv, { remote: flags.remote, jobs: flags.jobs, reporter: this.reporter(), selections });
+    const r = await push(repo, argv, { remote: flags.remote, jobs: flags.jobs, reporter: this.reporter(), selections, signal: this.interruptSignal() });
     this.say(summaryLine('pushed', r.remote, r));
     if (printFailures(r.failed)) process.exitCode = 1;
   }

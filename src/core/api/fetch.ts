@@ -45,7 +45,7 @@ export async function fetchWith(repo: Repo, remote: KindedRemote, selections: Se
   while (level.length > 0) {
     level = [...new Set(level)].filter((o) => !seen.has(o));
     level.forEach((o) => seen.add(o));
-    add(await downloadObjects(repo.store, remote, level, { jobs: opts.jobs, reporter }));
+    add(await downloadObjects(repo.store, remote, level, { jobs: opts.jobs, reporter, signal: opts.signal }));
     const next: string[] = [];
     for (const oid of level) {
       if (!repo.store.hasSync(oid)) continue; // failed; reported above
@@ -63,6 +63,6 @@ export async function fetchWith(repo: Repo, remote: KindedRemote, selections: Se
   // 2. File objects of every selection whose listing is now complete.
   const needed = await neededObjects(repo, selections);
   const sizes = needed.files;
-  add(await downloadObjects(repo.store, remote, sizes.keys(), { jobs: opts.jobs, reporter, sizeOf: (o) => sizes.get(o) }));
+  add(await downloadObjects(repo.store, remote, sizes.keys(), { jobs: opts.jobs, reporter, signal: opts.signal, sizeOf: (o) => sizes.get(o) }));
   return total;
 }

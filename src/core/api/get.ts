@@ -28,6 +28,8 @@ export interface GetOptions {
   remote?: string;
   jobs?: number;
   reporter?: Reporter;
+  /** Stops the download when aborted (see TransferOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export interface GetResult {
@@ -69,7 +71,7 @@ export async function get(repo: Repo, path: string, opts: GetOptions = {}): Prom
   const out = resolve(cwd, opts.out ?? basename(wantedRel));
   checkOutput(repo, out, cwd, opts.force === true);
 
-  const source = new ObjectSource(repo, { remote: opts.remote, jobs: opts.jobs, reporter });
+  const source = new ObjectSource(repo, { remote: opts.remote, jobs: opts.jobs, reporter, signal: opts.signal });
   try {
     const { type, files, dirs } = await collect(repo, source, containing, exact ? undefined : rel.slice(containing.dataRel.length + 1), rev);
     const sizes = new Map(files.map((f) => [f.oid, f.size]));

@@ -17,6 +17,12 @@ export interface TransferOptions {
   cwd?: string;
   /** Selections to act on instead of resolving `targets` (used by history-wide operations). */
   selections?: Selection[];
+  /**
+   * Stops the transfer when aborted (the CLI aborts on Ctrl-C): no new object starts, those under way
+   * are cut short and their temp files removed (an S3 multipart upload is aborted), and the call throws
+   * ABORTED. Objects already complete stay; running the command again carries on from there.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PushResult extends TransferSummary {
@@ -41,7 +47,7 @@ export async function push(repo: Repo, targets: string[] = [], opts: TransferOpt
       repo.store,
       remote,
       { files: needed.files.keys(), trees: needed.trees },
-      { jobs: opts.jobs, reporter: opts.reporter ?? silentReporter },
+      { jobs: opts.jobs, reporter: opts.reporter ?? silentReporter, signal: opts.signal },
     );
     return { ...summary, remote: remote.name };
   } finally {

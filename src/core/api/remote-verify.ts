@@ -8,7 +8,7 @@ import { MlvError } from '../errors.js';
 import { ProgressTicker, silentReporter } from '../events.js';
 import { hashFile } from '../objects/hash.js';
 import { hexOf, objectKey } from '../objects/oid.js';
-import { mapLimit, RemoteError } from '../remotes/common.js';
+import { mapLimit, RemoteError, throwIfAborted } from '../remotes/common.js';
 import { openRepoRemote } from '../remotes/open-remote.js';
 import { uploadObjects } from '../remotes/transfer.js';
 import type { Repo } from '../workspace/repo.js';
@@ -44,6 +44,7 @@ export async function remoteVerify(repo: Repo, targets: string[] = [], opts: Tra
     const ticker = new ProgressTicker(opts.reporter ?? silentReporter, 'verifying', oids.length);
     const jobs = opts.jobs ?? remote.defaultJobs;
     await mapLimit(oids, jobs, async (oid) => {
+      throwIfAborted(opts.signal);
       if (!present.has(objectKey(oid))) {
         result.problems.push({ oid, problem: 'missing' });
         ticker.tick();
@@ -51,14 +52,14 @@ export async function remoteVerify(repo: Repo, targets: string[] = [], opts: Tra
       }
       const tmp = repo.store.newTempPath();
       try {
-        await remote.get(objectKey(oid), tmp);
+        await remote.get(objectKey(oid), tmp, { signal: opts.signal });
         const { hex, size } = await hashFile(repo.store.algo, tmp);
         result.checked++;
         result.bytes += size;
         if (hex !== hexOf(oid)) result.problems.push({ oid, problem: 'corrupt' });
       } catch (err) {
-        // One bad object must not end the check of all the others; a remote-wide failure does.
-        if (!(err instanceof MlvError) || (err instanceof RemoteError && err.remoteWide)) throw err;
+        // One bad object must not end the check of all the others; a remote-wide failure (or Ctrl-C) does.
+        if (!(err instanceof MlvError) || (err instanceof RemoteError && err.remoteWide) || opts.signal?.aborted) throw err;
         result.problems.push({ oid, problem: 'unreadable', reason: err.message });
       } finally {
         await rm(tmp, { force: true });
@@ -73,7 +74,7 @@ export async function remoteVerify(repo: Repo, targets: string[] = [], opts: Tra
         repo.store,
         remote,
         { files: bad.filter((o) => !trees.has(o)), trees },
-        { jobs: opts.jobs, reporter: opts.reporter, overwrite: true },
+        { jobs: opts.jobs, reporter: opts.reporter, overwrite: true, signal: opts.signal },
       );
       const failed = new Map(summary.failed.map((f) => [f.oid, f.error] as [string, MlvError]));
       for (const p of result.problems) {

@@ -282,7 +282,9 @@ export class HttpRemote implements KindedRemote {
       if (moved.status !== 201 && moved.status !== 204 && moved.status !== 200) throw this.statusError(moved, 'publishing', key);
       uploaded = false;
     } catch (err) {
-      if (uploaded) await this.request('DELETE', this.urlOf(tmpKey)).then((r) => r.body.resume(), () => undefined);
+      // An upload cut short by Ctrl-C may have left part of the body on the server (a plain WebDAV server
+      // writes a PUT straight to its file): remove it too.
+      if (uploaded || signal?.aborted) await this.request('DELETE', this.urlOf(tmpKey)).then((r) => r.body.resume(), () => undefined);
       if (signal?.aborted) throw abortedError();
       throw err;
     }

@@ -17,7 +17,7 @@ export class ObjectSource {
 
   constructor(
     private readonly repo: Repo,
-    private readonly opts: { remote?: string; jobs?: number; reporter?: Reporter } = {},
+    private readonly opts: { remote?: string; jobs?: number; reporter?: Reporter; signal?: AbortSignal } = {},
   ) {}
 
   /** Makes sure every one of `oids` is in the cache, downloading the missing ones. */
@@ -38,7 +38,7 @@ export class ObjectSource {
         cause: err,
       });
     }
-    const s = await downloadObjects(this.repo.store, remote, missing, { jobs: this.opts.jobs, reporter: this.opts.reporter ?? silentReporter, sizeOf });
+    const s = await downloadObjects(this.repo.store, remote, missing, { jobs: this.opts.jobs, reporter: this.opts.reporter ?? silentReporter, signal: this.opts.signal, sizeOf });
     if (s.failed.length > 0) {
       const first = s.failed[0]!.error;
       throw new MlvError(first.code, s.failed.length === 1 ? first.message : `${s.failed.length} objects could not be fetched; the first: ${first.message}`, {

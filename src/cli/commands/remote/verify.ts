@@ -17,7 +17,7 @@ export default class RemoteVerify extends MlvCommand {
     const { flags, argv } = await this.parseWithGlobals(RemoteVerify);
     const repo = this.openRepo();
     const selections = await selectionsFor(repo, argv, historyScopeFrom(flags));
-    const r = await remoteVerify(repo, argv, { remote: flags.remote, jobs: flags.jobs, repair: flags.repair, reporter: this.reporter(), selections });
+    const r = await remoteVerify(repo, argv, { remote: flags.remote, jobs: flags.jobs, repair: flags.repair, reporter: this.reporter(), selections, signal: this.interruptSignal() });
     if (this.globalFlags.json) this.printJson(r);
     else {
       this.say(`checked ${plural(r.checked, 'object')} (${formatBytes(r.bytes)}) on remote '${r.remote}'`);
