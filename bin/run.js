@@ -33,8 +33,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
 // The everyday commands skip loading the CLI framework when they have only targets and simple flags.
 let handled = false;
 if (argv[0] === 'status' || argv[0] === 'add' || argv[0] === 'commit' || argv[0] === 'checkout') {
-  // Plain `status` and `add <targets>`: list pointers with Git and scan tracked folders while the command loads.
-  const targets = argv.slice(1);
+  // Plain `status` and `add <targets>` (output flags aside): list pointers with Git and scan tracked folders
+  // while the command loads.
+  const outputFlags = argv[0] === 'status' ? ['-q', '--quiet', '--verbose', '--json'] : ['-q', '--quiet', '--verbose'];
+  const targets = argv.slice(1).filter((a) => !outputFlags.includes(a));
   const start = require('../dist/fast/start.cjs');
   if ((argv[0] === 'status' && targets.length === 0) || (argv[0] === 'add' && targets.length > 0 && !targets.some((t) => t.startsWith('-')))) {
     start.prefetchForCommand(process.cwd(), argv[0] === 'add' ? targets : undefined);

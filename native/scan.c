@@ -532,12 +532,99 @@ static napi_value scan_tree_async(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/*
+ * statEntries(dir) -> { names: string[], stats: Float64Array } — the entries of one folder (not below it) in
+ * directory order, with [ino, mtimeMs] each ([-1, -1] for one gone before its stat). What cacheStamp
+ * hashes of the cache's 256 object folders: ~0.3 ms here, against ~3 ms for 256 fs.statSync calls.
+ */
+static napi_value stat_entries(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char dir_path[4097];
+  size_t len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_string_utf8(env, argv[0], dir_path, sizeof dir_path, &len) != napi_ok || len >= sizeof dir_path - 1) {
+    napi_throw_type_error(env, NULL, "statEntries(dir) needs a path");
+    return NULL;
+  }
+  int fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    napi_throw(env, errno_error(env, errno, "scandir", dir_path));
+    return NULL;
+  }
+  DIR *dir = fdopendir(fd);
+  if (!dir) {
+    int e = errno;
+    close(fd);
+    napi_throw(env, errno_error(env, e, "scandir", dir_path));
+    return NULL;
+  }
+  napi_value names, buffer, stats;
+  napi_create_array(env, &names);
+  size_t n = 0, cap = 64;
+  double *numbers = malloc(cap * 2 * sizeof(double));
+  int failed = numbers ? 0 : ENOMEM;
+  for (;;) {
+    if (failed) break;
+    errno = 0;
+    struct dirent *d = readdir(dir);
+    if (!d) {
+      failed = errno;
+      break;
+    }
+    const char *nm = d->d_name;
+    if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
+    if (n == cap) {
+      double *grown = realloc(numbers, cap * 4 * sizeof(double));
+      if (!grown) {
+        failed = ENOMEM;
+        break;
+      }
+      numbers = grown;
+      cap *= 2;
+    }
+    struct stat st;
+    if (fstatat(fd, nm, &st, 0) == 0) { /* followed, as fs.statSync does: a linked folder's own mtime counts */
+      numbers[n * 2] = (double)st.st_ino;
+      numbers[n * 2 + 1] = (double)st.MTIME.tv_sec * 1e3 + (double)st.MTIME.tv_nsec / 1e6;
+    } else {
+      numbers[n * 2] = -1;
+      numbers[n * 2 + 1] = -1;
+    }
+    napi_value name;
+    napi_create_string_utf8(env, nm, NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, names, (uint32_t)n, name);
+    n++;
+  }
+  closedir(dir);
+  if (failed) {
+    free(numbers);
+    napi_throw(env, errno_error(env, failed, "scandir", dir_path));
+    return NULL;
+  }
+  void *data = NULL;
+  napi_value result;
+  if (napi_create_arraybuffer(env, n * 2 * sizeof(double), &data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_float64_array, n * 2, buffer, 0, &stats) != napi_ok ||
+      napi_create_object(env, &result) != napi_ok) {
+    free(numbers);
+    return NULL;
+  }
+  if (n > 0) memcpy(data, numbers, n * 2 * sizeof(double));
+  free(numbers);
+  napi_set_named_property(env, result, "names", names);
+  napi_set_named_property(env, result, "stats", stats);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scanTree", NAPI_AUTO_LENGTH, scan_tree, NULL, &fn);
   napi_set_named_property(env, exports, "scanTree", fn);
   napi_create_function(env, "scanTreeAsync", NAPI_AUTO_LENGTH, scan_tree_async, NULL, &fn);
   napi_set_named_property(env, exports, "scanTreeAsync", fn);
+  napi_create_function(env, "statEntries", NAPI_AUTO_LENGTH, stat_entries, NULL, &fn);
+  napi_set_named_property(env, exports, "statEntries", fn);
   mlv_register_writer(env, exports);
   return exports;
 }

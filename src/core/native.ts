@@ -32,12 +32,14 @@ export interface NativeWriteFailure {
   message: string;
 }
 
-interface NativeHelper {
+export interface NativeHelper {
   scanTree(root: string): NativeScan;
   /** The scan's state alone (no path strings made). */
   scanTree(root: string, stateOnly: true): NativeScanState;
   /** scanTree off the main thread (the state alone). */
   scanTreeAsync(root: string, stateOnly: true): Promise<NativeScanState>;
+  /** The entries of one folder (not below it, links followed), in directory order, with [ino, mtimeMs] each ([-1, -1]: gone). */
+  statEntries(dir: string): { names: string[]; stats: Float64Array };
   /**
    * Copies `data` and queues creating `path` (exclusively; executable modes set past the umask) with it
    * on a writer thread — then, with `dest`, renaming it to `dest` (a failure is reported by `dest`).

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileFingerprint, StatIndex } from '../../src/core/workspace/stat-index.js';
+import { nativeHelper } from '../../src/core/native.js';
+import { cacheStamp, fileFingerprint, StatIndex } from '../../src/core/workspace/stat-index.js';
 import { tempDir } from '../helpers/repo.js';
 
 /** Sets a file's mtime `secondsAgo` in the past (so it is older than an index written now). */
@@ -305,5 +306,26 @@ describe('stat index completeness claims', () => {
     const t = new Date(Date.now() + 5000); // make sure the folder's mtime differs even on coarse clocks
     utimesSync(join(objects, 'ab'), t, t);
     expect(StatIndex.load(tmp, 'xxh128', objects).isComplete('tree1')).toBe(false);
+  });
+});
+
+describe('cacheStamp', () => {
+  it('is the same from the native helper and from JavaScript, and changes when an object folder does', () => {
+    const objects = join(tempDir('mlv-stamp-'), 'objects');
+    for (const name of ['ff', '0a', 'c3', '00']) mkdirSync(join(objects, name), { recursive: true });
+    writeFileSync(join(objects, '0a', 'bc'), 'x');
+    symlinkSync(join(objects, 'c3'), join(objects, 'd4')); // a linked folder: its target's numbers count
+    const native = nativeHelper();
+    const js = cacheStamp(objects, undefined);
+    expect(js).toMatch(/^[0-9a-f]{40}$/);
+    if (native) expect(cacheStamp(objects, native)).toBe(js);
+    rmSync(join(objects, '0a', 'bc'));
+    const t = new Date(Date.now() + 5000);
+    utimesSync(join(objects, '0a'), t, t);
+    const after = cacheStamp(objects, undefined);
+    expect(after).not.toBe(js);
+    if (native) expect(cacheStamp(objects, native)).toBe(after);
+    expect(cacheStamp(join(objects, 'missing'), undefined)).toBe('absent');
+    if (native) expect(cacheStamp(join(objects, 'missing'), native)).toBe('absent');
   });
 });

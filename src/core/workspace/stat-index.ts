@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, statSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { FILE_STATE_PREFIX, isFolderState, openStatIndexFile, STAT_INDEX_FILE, statesOf, type State } from './stat-index-file.js';
 import type { FileStat } from './walk.js';
+import { nativeHelper, type NativeHelper } from '../native.js';
 
 /** The stat fields the index compares (fs.Stats and walk records both have them). */
 type StatLike = Pick<FileStat, 'dev' | 'ino' | 'mtimeMs' | 'size'>;
@@ -81,23 +82,46 @@ const HEX_LENGTH: Record<string, number> = { xxh128: 32, sha256: 64 };
  * recorded under another stamp are not trusted: an object removed by hand, by another repo sharing the
  * cache or by a future gc makes status check again instead of reporting data as safe that is gone.
  */
-export function cacheStamp(objectsDir: string): string {
-  let names: string[];
-  try {
-    names = readdirSync(objectsDir).sort();
-  } catch {
-    return 'absent';
-  }
+export function cacheStamp(objectsDir: string, native: NativeHelper | undefined = nativeHelper()): string {
+  const entries = cacheFolderStats(objectsDir, native);
+  if (!entries) return 'absent';
   const h = createHash('sha1');
-  for (const n of names) {
-    try {
-      const st = statSync(join(objectsDir, n));
-      h.update(`${n}\0${st.ino}\0${st.mtimeMs}\n`);
-    } catch {
-      h.update(`${n}\0-\n`);
-    }
-  }
+  for (const [n, ino, mtimeMs] of entries) h.update(ino < 0 ? `${n}\0-\n` : `${n}\0${ino}\0${mtimeMs}\n`);
   return h.digest('hex');
+}
+
+/**
+ * [name, ino, mtimeMs] of each entry of `dir` (links followed) by name (ino -1: gone before its stat);
+ * undefined if unreadable. The native helper and the JavaScript fallback give the same (tested).
+ */
+function cacheFolderStats(dir: string, native: NativeHelper | undefined): [string, number, number][] | undefined {
+  let entries: [string, number, number][];
+  if (native) {
+    // One call instead of 256 fs.statSync (~0.3 ms against ~3 ms, in every status and add).
+    let listed;
+    try {
+      listed = native.statEntries(dir);
+    } catch {
+      return undefined;
+    }
+    entries = listed.names.map((n, i) => [n, listed.stats[i * 2]!, listed.stats[i * 2 + 1]!]);
+  } else {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return undefined;
+    }
+    entries = names.map((n) => {
+      try {
+        const st = statSync(join(dir, n));
+        return [n, st.ino, st.mtimeMs];
+      } catch {
+        return [n, -1, -1];
+      }
+    });
+  }
+  return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /** What a scan of a tracked path saw, condensed (see `fingerprintOf` in walk.ts and `fileFingerprint`). */
