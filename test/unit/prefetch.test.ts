@@ -6,7 +6,7 @@ import { add } from '../../src/core/api/add.js';
 import { gitPointerFiles, gitTrackedPaths } from '../../src/core/git/git-cli.js';
 import { nativeHelper } from '../../src/core/native.js';
 import { prefetchForCommand, takePrefetched } from '../../src/core/workspace/prefetch.js';
-import { pointerListArgs, takePrefetchedGit, trackedPathsArgs } from '../../src/core/git/git-process.js';
+import { pointerListArgs, takeCombinedForPointers, takeCombinedForTracked, takePrefetchedGit, trackedPathsArgs } from '../../src/core/git/git-process.js';
 import { scanFingerprint } from '../../src/core/workspace/walk.js';
 import { git, makeRepo, repoAt, writeFiles } from '../helpers/repo.js';
 
@@ -45,19 +45,28 @@ describe('prefetch at start-up', () => {
     takePrefetchedGit(dir, pointerListArgs());
   });
 
-  it('for add, asks Git which targets it tracks, as add words them (unless a target is a pattern)', async () => {
+  it('for add, asks Git for the pointers and which targets it tracks in one run, as add words them (unless a target is a pattern)', async () => {
     const dir = await trackedRepo();
-    writeFiles(dir, { 'code.py': 'x' });
-    git(dir, 'add', 'code.py');
-    prefetchForCommand(join(dir, 'd'), ['../code.py', '../e', '../code.py']);
-    const run = takePrefetchedGit(dir, trackedPathsArgs(['code.py', 'e']));
-    expect(run).toBeDefined();
-    expect((await run!).stdout.split('\0').filter(Boolean)).toEqual(['code.py']);
-    prefetchForCommand(dir, ['code.py']);
-    expect(await gitTrackedPaths(dir, ['code.py'])).toEqual(['code.py']);
-    expect(takePrefetchedGit(dir, trackedPathsArgs(['code.py']))).toBeUndefined();
+    writeFiles(dir, { 'code.py': 'x', 'e/tracked.txt': 't', 'new.mlv': 'untracked pointer', 'sub/deep/x.mlv': 'another', 'ee/z': 'z', 'notyet.txt': 'not added to Git' });
+    git(dir, 'add', 'code.py', 'ee/z');
+    git(dir, 'add', '-f', 'e/tracked.txt'); // tracked inside a tracked (ignored) folder
+    const fresh = { pointers: await gitPointerFiles(dir), tracked: await gitTrackedPaths(dir, ['code.py', 'e', 'notyet.txt']) };
+    expect(fresh.tracked.sort()).toEqual(['code.py', 'e/tracked.txt']); // not ee/z: a sibling, not below e
+    expect(fresh.pointers).toEqual(['d.mlv', 'e.mlv', 'f.txt.mlv', 'new.mlv', 'sub/deep/x.mlv']);
+
+    prefetchForCommand(join(dir, 'd'), ['../code.py', '../e', '../notyet.txt', '../code.py']);
+    expect(takePrefetchedGit(dir, pointerListArgs())).toBeUndefined(); // not a run of its own
+    expect(takePrefetchedGit(dir, trackedPathsArgs(['code.py', 'e', 'notyet.txt']))).toBeUndefined();
+    // The combined run is taken once for each question, with the answers of separate runs.
+    expect(takeCombinedForTracked(dir, ['e', 'code.py'])).toBeUndefined(); // other paths (order counts): not this run
+    expect((await gitTrackedPaths(dir, ['code.py', 'e', 'notyet.txt'])).sort()).toEqual(fresh.tracked); // not notyet.txt (listed as '?')
+    expect(takeCombinedForTracked(dir, ['code.py', 'e', 'notyet.txt'])).toBeUndefined();
+    expect(await gitPointerFiles(dir)).toEqual(fresh.pointers);
+    expect(takeCombinedForPointers(dir)).toBeUndefined();
+
     prefetchForCommand(dir, ['*.py']);
-    expect(takePrefetchedGit(dir, trackedPathsArgs(['*.py']))).toBeUndefined();
+    expect(takeCombinedForTracked(dir, ['*.py'])).toBeUndefined();
+    expect(takePrefetchedGit(dir, pointerListArgs())).toBeDefined(); // a pattern: the pointer list alone
     takePrefetched(`${dir}/e`);
   });
 

@@ -4,11 +4,24 @@
  * find pointers). History (revisions, tags) is read through isomorphic-git elsewhere in this folder.
  */
 import { MlvError } from '../errors.js';
-import { pointerListArgs, startGit, takePrefetchedGit, trackedPathsArgs } from './git-process.js';
+import {
+  pointerListArgs,
+  pointersAndTrackedArgs,
+  startGit,
+  takeCombinedForPointers,
+  takeCombinedForTracked,
+  takePrefetchedGit,
+  trackedPathsArgs,
+  type GitRun,
+} from './git-process.js';
 
 /** Runs `git args` in `root` (or takes the run bin/run.js started ahead: git-process.ts); its stdout. */
 export async function runGit(root: string, args: string[], opts: { input?: string } = {}): Promise<string> {
-  const run = (opts.input === undefined ? takePrefetchedGit(root, args) : undefined) ?? startGit(root, args, opts.input);
+  return outputOf((opts.input === undefined ? takePrefetchedGit(root, args) : undefined) ?? startGit(root, args, opts.input), args);
+}
+
+/** The stdout of a finished run, or its failure worded. */
+async function outputOf(run: Promise<GitRun>, args: string[]): Promise<string> {
   const { error, stdout, stderr } = await run;
   if (error) {
     if (error.code === 'ENOENT') {
@@ -23,9 +36,21 @@ function splitZ(out: string): string[] {
   return out.split('\0').filter((s) => s.length > 0);
 }
 
+/** The records of `git ls-files -t -z`: [tag, path] ('H' and the like: tracked; '?': not tracked, not ignored). */
+function taggedRecords(out: string): [string, string][] {
+  return splitZ(out).map((r) => [r.slice(0, r.indexOf(' ')), r.slice(r.indexOf(' ') + 1)]);
+}
+
 /** Repo-relative paths that Git tracks at or below each of `paths`. */
 export async function gitTrackedPaths(root: string, paths: string[]): Promise<string[]> {
   if (paths.length === 0) return [];
+  const combined = takeCombinedForTracked(root, paths);
+  if (combined) {
+    const under = (f: string) => paths.some((p) => p === '' || f === p || f.startsWith(`${p}/`));
+    return taggedRecords(await outputOf(combined, pointersAndTrackedArgs(paths)))
+      .filter(([tag, f]) => tag !== '?' && under(f))
+      .map(([, f]) => f);
+  }
   const out = await runGit(root, trackedPathsArgs(paths));
   return splitZ(out);
 }
@@ -36,6 +61,12 @@ export async function gitTrackedPaths(root: string, paths: string[]): Promise<st
  * callers check existence.
  */
 export async function gitPointerFiles(root: string, under: string[] = []): Promise<string[]> {
+  const combined = under.length === 0 ? takeCombinedForPointers(root) : undefined;
+  if (combined) {
+    // Every path the combined run lists that ends in .mlv is one `**/*.mlv` lists (and no other is).
+    const files = taggedRecords(await outputOf(combined, ['ls-files'])).map(([, f]) => f).filter((f) => f.endsWith('.mlv'));
+    return [...new Set(files)].sort();
+  }
   const out = await runGit(root, pointerListArgs(under));
   return [...new Set(splitZ(out))].sort();
 }

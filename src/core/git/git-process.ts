@@ -51,3 +51,42 @@ export function pointerListArgs(under: string[] = []): string[] {
 export function trackedPathsArgs(paths: string[]): string[] {
   return ['ls-files', '-z', '--cached', '--full-name', '--', ...paths.map((p) => `:(literal)${p}`)];
 }
+
+/**
+ * add's two questions of Git — the pointer files (as `pointerListArgs()`) and what Git tracks at or below
+ * its targets (as `trackedPathsArgs(paths)`) — in one `git ls-files -t` (tagged: `H path` tracked,
+ * `? path` not): each spawn costs ~5 ms of CPU on the cores the folder scans need at start-up. git-cli.ts
+ * splits the answer.
+ */
+export function pointersAndTrackedArgs(paths: string[]): string[] {
+  return ['ls-files', '-z', '-t', '--cached', '--others', '--exclude-standard', '--full-name', '--', ':(glob)**/*.mlv', ...paths.map((p) => `:(literal)${p}`)];
+}
+
+interface CombinedRun {
+  paths: string[];
+  run: Promise<GitRun>;
+  forPointers: boolean;
+  forTracked: boolean;
+}
+const combinedRuns = new Map<string, CombinedRun>();
+
+/** Starts the combined run for `add <paths>` in `root` (prefetch.ts), for the two takers below. */
+export function prefetchPointersAndTracked(root: string, paths: string[]): void {
+  combinedRuns.set(root, { paths, run: startGit(root, pointersAndTrackedArgs(paths)), forPointers: true, forTracked: true });
+}
+
+/** The prefetched combined run, for the list of all pointer files (handed out once for it). */
+export function takeCombinedForPointers(root: string): Promise<GitRun> | undefined {
+  const c = combinedRuns.get(root);
+  if (!c?.forPointers) return undefined;
+  c.forPointers = false;
+  return c.run;
+}
+
+/** The prefetched combined run, for what Git tracks among exactly these `paths` (handed out once for it). */
+export function takeCombinedForTracked(root: string, paths: string[]): Promise<GitRun> | undefined {
+  const c = combinedRuns.get(root);
+  if (!c?.forTracked || c.paths.length !== paths.length || c.paths.some((p, i) => p !== paths[i])) return undefined;
+  c.forTracked = false;
+  return c.run;
+}

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { findGitRoot } from '../git/git-root.js';
-import { pointerListArgs, prefetchGit, trackedPathsArgs } from '../git/git-process.js';
+import { pointerListArgs, prefetchGit, prefetchPointersAndTracked } from '../git/git-process.js';
 import { nativeHelper, type NativeScanState } from '../native.js';
 import { isFolderState, readStatIndexHeader, STAT_INDEX_FILE, statesOf } from './stat-index-file.js';
 
@@ -58,9 +58,10 @@ export function prefetchForCommand(cwd: string, targets?: string[]): void {
         // no index yet: nothing to scan
       }
     }
-    prefetchGit(root, pointerListArgs());
-    // add asks Git which of its targets Git tracks (patterns are expanded first: not known here).
-    if (wanted && !targets.some((t) => /[*?[\]{}]/.test(t))) prefetchGit(root, trackedPathsArgs([...wanted]));
+    // add also asks which of its targets Git tracks (patterns are expanded first: not known here), in the
+    // same run.
+    if (wanted && !targets.some((t) => /[*?[\]{}]/.test(t))) prefetchPointersAndTracked(root, [...wanted]);
+    else prefetchGit(root, pointerListArgs());
   } catch {
     // not in a repo (or an unreadable one): the command reports it
   }
