@@ -12,24 +12,23 @@ import { init } from '../../src/core/api/init.js';
 import { openRepo, type Repo } from '../../src/core/workspace/repo.js';
 
 const created: string[] = [];
-let cleanupRegistered = false;
+
+// Registered when a test file imports this module (at collection time): an afterAll first registered
+// from inside a running test or hook is not run by vitest, which left every temp folder behind.
+afterAll(() => {
+  for (const d of created.splice(0)) {
+    // Cache objects are 0444 and folders may have been made read-only by a test: make them removable.
+    try {
+      execFileSync('chmod', ['-R', 'u+w', d], { stdio: 'ignore' });
+    } catch {
+      // ignore
+    }
+    rmSync(d, { recursive: true, force: true });
+  }
+});
 
 /** A fresh temp folder, removed after the test file finishes (symlink-resolved path). */
 export function tempDir(prefix = 'mlv-test-', parent = tmpdir()): string {
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    afterAll(() => {
-      for (const d of created.splice(0)) {
-        // Cache objects are 0444 and folders may have been made read-only by a test: make them removable.
-        try {
-          execFileSync('chmod', ['-R', 'u+w', d], { stdio: 'ignore' });
-        } catch {
-          // ignore
-        }
-        rmSync(d, { recursive: true, force: true });
-      }
-    });
-  }
   const d = mkdtempSync(join(parent, prefix));
   created.push(d);
   return d;
