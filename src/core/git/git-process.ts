@@ -80,6 +80,7 @@ export function takeCombinedForPointers(root: string): Promise<GitRun> | undefin
   const c = combinedRuns.get(root);
   if (!c?.forPointers) return undefined;
   c.forPointers = false;
+  if (!c.forTracked) combinedRuns.delete(root);
   return c.run;
 }
 
@@ -88,5 +89,6 @@ export function takeCombinedForTracked(root: string, paths: string[]): Promise<G
   const c = combinedRuns.get(root);
   if (!c?.forTracked || c.paths.length !== paths.length || c.paths.some((p, i) => p !== paths[i])) return undefined;
   c.forTracked = false;
+  if (!c.forPointers) combinedRuns.delete(root);
   return c.run;
 }
