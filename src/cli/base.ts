@@ -47,15 +47,16 @@ export abstract class MlvCommand extends Command {
 
   /**
    * For transfers: the first Ctrl-C (or SIGTERM) aborts the signal — transfers under way stop and clean up
-   * their temp files (an S3 multipart upload is aborted), and the command exits with 130 — a second one
-   * quits at once. What completed stays; running the command again carries on.
+   * their temp files (an S3 multipart upload is aborted), a pull's checkout stops after the files under
+   * way, and the command exits with 130 — a second one quits at once. What completed stays; running the
+   * command again carries on.
    */
   protected interruptSignal(): AbortSignal {
     if (!this.interrupt) {
       const controller = (this.interrupt = new AbortController());
       const onSignal = (name: NodeJS.Signals) => {
         if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
-        process.stderr.write('\nmlv: interrupted; stopping the transfers under way and removing their temp files (press Ctrl-C again to quit at once)\n');
+        process.stderr.write('\nmlv: interrupted; stopping after the work under way and removing its temp files (press Ctrl-C again to quit at once)\n');
         controller.abort();
       };
       process.on('SIGINT', onSignal);

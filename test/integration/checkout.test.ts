@@ -73,6 +73,33 @@ describe('checkout', () => {
     expect(again).toMatchObject({ restored: 0, deleted: 0 });
   });
 
+  it('an abort signal stops it after the files under way: they are recorded, the lock is free, a rerun restores the rest', async () => {
+    const dir = await makeRepo();
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 300; i++) files[`shards/${String(i).padStart(3, '0')}.bin`] = bytes(2000, i + 1);
+    writeFiles(dir, files);
+    await add(repoAt(dir), ['shards'], { cwd: dir });
+    rmSync(join(dir, 'shards'), { recursive: true });
+    const stop = new AbortController();
+    // Pressed while the first files are restored (the first progress event comes with the first file).
+    const reporter = { progress: () => stop.abort() };
+    const err = await checkout(repoAt(dir), [], { cwd: dir, reporter, signal: stop.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlvError);
+    expect((err as MlvError).code).toBe('ABORTED');
+    expect((err as MlvError).message).toMatch(/interrupted after restoring \d+ of 300 files/);
+    const restored = listFiles(join(dir, 'shards'));
+    expect(restored.length).toBeGreaterThan(0);
+    expect(restored.length).toBeLessThan(300);
+    for (const f of restored) expect(read(dir, `shards/${f}`).equals(files[`shards/${f}`]!)).toBe(true);
+    expect(listFiles(join(dir, '.mlv', 'tmp')).filter((f) => f !== 'stat-index.json')).toEqual([]); // no lock, no staging file
+    // What was restored is in the stat index (so the next command need not hash it again).
+    const indexed = new Set(readStatIndexFile(dir).columns.paths);
+    for (const f of restored) expect(indexed.has(`shards/${f}`)).toBe(true);
+    const again = await checkout(repoAt(dir), [], { cwd: dir });
+    expect(again.restored).toBe(300 - restored.length);
+    await allClean(dir);
+  });
+
   it('after `git checkout` of an older commit restores that version, and back again', async () => {
     const dir = await makeRepo();
     writeFiles(dir, { 'data.csv': 'id,v\n1,a\n', 'imgs/1.png': 'one', 'imgs/2.png': 'two', 'model.bin': bytes(2 * 1024 * 1024, 1) });

@@ -26,6 +26,11 @@ export interface CheckoutOptions {
   relink?: boolean;
   reporter?: Reporter;
   cwd?: string;
+  /**
+   * Stops restoring when aborted (pull's Ctrl-C): the files restored so far stay and are recorded, the
+   * rest is not touched, and the call throws ABORTED — running it again restores the rest.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CheckoutResult {
@@ -86,7 +91,7 @@ export async function checkoutSelections(repo: Repo, selections: Selection[], op
           },
         );
       }
-      return await execute(repo, index, plan, reporter, opts.force ? plan.conflicts : []);
+      return await execute(repo, index, plan, reporter, opts.force ? plan.conflicts : [], opts.signal);
     } finally {
       index.save();
     }
@@ -296,7 +301,7 @@ function recordRestored(root: string, restored: Restore[], index: StatIndex): vo
   }
 }
 
-async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Reporter, discarded: string[]): Promise<CheckoutResult> {
+async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Reporter, discarded: string[], signal?: AbortSignal): Promise<CheckoutResult> {
   const root = repo.root;
   const result: CheckoutResult = { restored: 0, deleted: 0, unchanged: plan.unchanged, missing: plan.missing, discarded, bytes: 0 };
   for (const rel of new Set(plan.deletes)) {
@@ -328,7 +333,12 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
   const failures: { path: string; error: MlvError }[] = [];
   // Small files first: the writer threads create them while big ones are cloned or copied and hashed.
   const restores = [...plan.restores.filter((r) => r.size <= SMALL_OBJECT), ...plan.restores.filter((r) => r.size > SMALL_OBJECT)];
+  let interrupted = false;
   for (const r of restores) {
+    if (signal?.aborted) {
+      interrupted = true; // what is queued and restored is settled and recorded below
+      break;
+    }
     const abs = `${root}/${r.rel}`;
     const oid = repo.store.oid(r.hex);
     // (A folder in the way was planned for removal and is gone; one created since makes the rename fail.)
@@ -363,6 +373,11 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
   }
   recordRestored(root, queued, index);
   ticker.end();
+  if (interrupted) {
+    throw new MlvError('ABORTED', `checkout was interrupted after restoring ${result.restored} of ${restores.length} files`, {
+      hint: 'run the command again; it restores the rest',
+    });
+  }
   for (const c of plan.chmods) {
     const abs = `${root}/${c.rel}`;
     const mode = lstatSync(abs).mode & 0o777;

@@ -25,6 +25,6 @@ export async function pull(repo: Repo, targets: string[] = [], opts: TransferOpt
   } finally {
     await remote.close();
   }
-  const checkedOut = await checkoutSelections(repo, selections, { force: opts.force, reporter: opts.reporter ?? silentReporter });
+  const checkedOut = await checkoutSelections(repo, selections, { force: opts.force, reporter: opts.reporter ?? silentReporter, signal: opts.signal });
   return { fetch: fetched, checkout: checkedOut };
 }
