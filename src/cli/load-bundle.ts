@@ -10,11 +10,13 @@
  * node:crypto before `status` can start its scans) — then V8's data. A cache made for another file (the
  * bundle was rebuilt or edited) or one V8 refuses (another Node or V8 version, other V8 flags) is not
  * used: the bundle is compiled as usual, and the cache is written anew after the command ran (a temp
- * file renamed into place; where the folder is not writable, nothing is written and nothing fails).
+ * file renamed into place). Where the package folder is not writable (a global install owned by root),
+ * the cache goes to the user's cache folder instead (`$XDG_CACHE_HOME/mlv/v8cache/`, else
+ * `~/.cache/mlv/v8cache/`); where neither is, nothing is written and nothing fails.
  */
-import { fstatSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 const TAG = 'mlv-v8cache-2';
@@ -29,12 +31,21 @@ export interface LoadedBundle<T> {
   saveCodeCache(): void;
 }
 
+/** Where the code cache of bundle `file` may be: beside it, then in the user's cache folder. */
+export function codeCachePaths(file: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const userCache = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  const paths = [`${file}.v8cache`];
+  if (userCache) paths.push(join(userCache, 'mlv', 'v8cache', `${file.replaceAll('/', '%')}.v8cache`));
+  return paths;
+}
+
 /**
  * Runs the CommonJS bundle `file` and returns its exports. `shared` maps the specifiers the bundle leaves
  * external (modules bin/run.js has already loaded, so both use one instance) to those modules; every
- * other `require` is resolved from the bundle's folder.
+ * other `require` is resolved from the bundle's folder. `cachePaths`: where its code cache is looked for
+ * and written, in order.
  */
-export function loadBundle<T>(file: string, shared: Record<string, unknown> = {}): LoadedBundle<T> {
+export function loadBundle<T>(file: string, shared: Record<string, unknown> = {}, cachePaths = codeCachePaths(file)): LoadedBundle<T> {
   const fd = openSync(file, 'r');
   let source: string;
   let header: string;
@@ -45,15 +56,19 @@ export function loadBundle<T>(file: string, shared: Record<string, unknown> = {}
   } finally {
     closeSync(fd);
   }
-  const cacheFile = `${file}.v8cache`;
   let cachedData: Buffer | undefined;
   let cache: CodeCacheState = 'missing';
-  try {
-    const bytes = readFileSync(cacheFile);
-    if (bytes.subarray(0, header.length).toString('latin1') === header) cachedData = bytes.subarray(header.length);
-    else cache = 'stale';
-  } catch {
-    // no cache yet (or unreadable): compiled as usual
+  for (const path of cachePaths) {
+    try {
+      const bytes = readFileSync(path);
+      if (bytes.subarray(0, header.length).toString('latin1') === header) {
+        cachedData = bytes.subarray(header.length);
+        break;
+      }
+      cache = 'stale';
+    } catch {
+      // none here (or unreadable): the next place, else compiled as usual
+    }
   }
   // The wrapper Node gives CommonJS modules, on the bundle's first line so its line numbers stay right.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
@@ -67,15 +82,20 @@ export function loadBundle<T>(file: string, shared: Record<string, unknown> = {}
     cache,
     saveCodeCache() {
       if (cache === 'used') return;
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      try {
-        writeFileSync(tmp, Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]));
-        renameSync(tmp, cacheFile);
-      } catch {
+      const data = Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]);
+      for (const path of cachePaths) {
+        const tmp = `${path}.${process.pid}.tmp`;
         try {
-          rmSync(tmp, { force: true });
+          if (path !== cachePaths[0]) mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(tmp, data);
+          renameSync(tmp, path);
+          return;
         } catch {
-          // a folder we may not write in: there was nothing to remove
+          try {
+            rmSync(tmp, { force: true });
+          } catch {
+            // a folder we may not write in: there was nothing to remove
+          }
         }
       }
     },

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBundle } from '../../src/cli/load-bundle.js';
+import { codeCachePaths, loadBundle } from '../../src/cli/load-bundle.js';
 import { tempDir } from '../helpers/repo.js';
 
 interface Exports {
@@ -86,11 +86,32 @@ describe('loadBundle', () => {
     expect(load()).toBe('used one:49');
   });
 
+  it('where the package folder cannot be written, the cache goes to the user cache folder', () => {
+    const dir = tempDir();
+    const file = join(dir, 'cmd.cjs');
+    writeFileSync(file, bundleSource('one'));
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    // (As root every folder is writable: a path below a file stands for one the user cannot write in.)
+    const paths = [join(dir, 'not-a-folder', 'cmd.cjs.v8cache'), join(dir, 'user-cache', 'mlv', 'v8cache', 'cmd.v8cache')];
+    const first = loadBundle<Exports>(file, { 'mlv:test-shared': {} }, paths);
+    expect(first.cache).toBe('missing');
+    first.saveCodeCache();
+    expect(existsSync(paths[1]!)).toBe(true);
+    expect(loadBundle<Exports>(file, { 'mlv:test-shared': {} }, paths).cache).toBe('used');
+
+    expect(codeCachePaths('/opt/mlv/dist/fast/status.cjs', { XDG_CACHE_HOME: '/c', HOME: '/h' })).toEqual([
+      '/opt/mlv/dist/fast/status.cjs.v8cache',
+      '/c/mlv/v8cache/%opt%mlv%dist%fast%status.cjs.v8cache',
+    ]);
+    expect(codeCachePaths('/x/s.cjs', { HOME: '/h' })[1]).toBe('/h/.cache/mlv/v8cache/%x%s.cjs.v8cache');
+    expect(codeCachePaths('/x/s.cjs', {})).toEqual(['/x/s.cjs.v8cache']);
+  });
+
   it('a cache that cannot be written is skipped without an error', () => {
     const dir = tempDir();
     const file = join(dir, 'cmd.cjs');
     writeFileSync(file, bundleSource('one'));
-    const loaded = loadBundle<Exports>(file, { 'mlv:test-shared': {} });
+    const loaded = loadBundle<Exports>(file, { 'mlv:test-shared': {} }, [`${file}.v8cache`]); // (not the user's cache folder)
     rmSync(dir, { recursive: true }); // (as root, a read-only folder would still be writable)
     expect(() => loaded.saveCodeCache()).not.toThrow();
     expect(existsSync(dir)).toBe(false);
