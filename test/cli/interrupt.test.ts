@@ -4,7 +4,8 @@
  * running the command again completes. The WebDAV test server holds one request half-way, so the
  * interrupt always lands mid-transfer.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { show, spawnMlv, type CliResult } from '../helpers/cli.js';
@@ -90,4 +91,32 @@ describe('Ctrl-C during a transfer', () => {
     expect(existsSync(join(root, 'objects', 'xxh128', hex.slice(0, 2), hex.slice(2)))).toBe(true);
     expect((await ok(mlv(repo, ['remote', 'verify']))).stdout).toContain('all objects are intact');
   });
+
+  it('add: removes the part-written copy of a big file from the cache, frees the lock, exits 130; add again completes', async () => {
+    const repo = await makeRepo();
+    execFileSync('truncate', ['-s', '768M', join(repo, 'big.bin')]); // (sparse: made at once, read fast, copied for real)
+    const tmp = join(repo, '.mlv', 'cache', 'tmp');
+    const run = spawnMlv(repo, ['add', 'big.bin']);
+    let finished = false;
+    void run.done.then(() => (finished = true));
+    const copying = () => {
+      try {
+        return readdirSync(tmp).length > 0;
+      } catch {
+        return false;
+      }
+    };
+    while (!copying() && !finished) await new Promise((r) => setTimeout(r, 2));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, show(r)).toBe(130);
+    expect(r.stderr).toContain('interrupted');
+    expect(listFiles(tmp)).toEqual([]);
+    expect(existsSync(join(repo, '.mlv', 'tmp', 'lock'))).toBe(false);
+    expect(existsSync(join(repo, 'big.bin.mlv'))).toBe(false);
+
+    await ok(mlv(repo, ['add', 'big.bin']));
+    expect((await ok(mlv(repo, ['cache', 'verify']))).code).toBe(0);
+  });
 });
+

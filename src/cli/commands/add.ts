@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { MlvCommand } from '../base.js';
 import { add } from '../../core/api/add.js';
 import { renderAdd } from '../record-output.js';
+import { removeTempsOnInterrupt } from '../interrupt.js';
 
 export default class Add extends MlvCommand {
   static override summary = 'Track files and folders: store their bytes in the cache and write <path>.mlv pointers';
@@ -18,6 +19,7 @@ export default class Add extends MlvCommand {
   async run(): Promise<void> {
     const { flags, argv } = await this.parseWithGlobals(Add);
     const repo = this.openRepo();
+    removeTempsOnInterrupt(repo);
     const results = await add(repo, argv, { reporter: this.reporter(), followSymlinks: flags['follow-symlinks'] });
     renderAdd(results, (line) => this.say(line));
   }

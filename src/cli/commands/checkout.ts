@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { MlvCommand } from '../base.js';
 import { checkout } from '../../core/api/checkout.js';
 import { renderCheckout } from '../checkout-output.js';
+import { removeTempsOnInterrupt } from '../interrupt.js';
 
 export default class Checkout extends MlvCommand {
   static override summary = 'Make the workspace match the pointers (restore, update, delete tracked data)';
@@ -18,6 +19,7 @@ export default class Checkout extends MlvCommand {
   async run(): Promise<void> {
     const { flags, argv } = await this.parseWithGlobals(Checkout);
     const repo = this.openRepo();
+    removeTempsOnInterrupt(repo);
     const r = await checkout(repo, argv, { force: flags.force, relink: flags.relink, reporter: this.reporter() });
     const code = renderCheckout(r, (line) => this.say(line));
     if (code !== 0) process.exitCode = code;

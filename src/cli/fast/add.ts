@@ -1,6 +1,7 @@
 /** `mlv add` on the fast path (fast-path.ts). */
 import { add } from '../../core/api/add.js';
 import { currentRepo, runFastCommand } from '../fast-path.js';
+import { removeTempsOnInterrupt } from '../interrupt.js';
 import { renderAdd } from '../record-output.js';
 
 export const runFast = (argv: string[]): Promise<boolean> =>
@@ -9,7 +10,9 @@ export const runFast = (argv: string[]): Promise<boolean> =>
       flags: { '--follow-symlinks': 'follow-symlinks' },
       needsTargets: true,
       async run({ targets, flags, reporter, say }) {
-        const results = await add(currentRepo(), targets, { reporter, followSymlinks: flags.has('follow-symlinks') });
+        const repo = currentRepo();
+        removeTempsOnInterrupt(repo);
+        const results = await add(repo, targets, { reporter, followSymlinks: flags.has('follow-symlinks') });
         renderAdd(results, say);
         return 0;
       },

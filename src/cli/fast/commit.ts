@@ -1,6 +1,7 @@
 /** `mlv commit` on the fast path (fast-path.ts). */
 import { commit } from '../../core/api/commit.js';
 import { currentRepo, runFastCommand } from '../fast-path.js';
+import { removeTempsOnInterrupt } from '../interrupt.js';
 import { renderCommit } from '../record-output.js';
 
 export const runFast = (argv: string[]): Promise<boolean> =>
@@ -8,7 +9,9 @@ export const runFast = (argv: string[]): Promise<boolean> =>
     {
       flags: {},
       async run({ targets, reporter, say }) {
-        const results = await commit(currentRepo(), targets, { reporter });
+        const repo = currentRepo();
+        removeTempsOnInterrupt(repo);
+        const results = await commit(repo, targets, { reporter });
         renderCommit(results, say);
         return 0;
       },

@@ -194,6 +194,11 @@ export class ObjectStore {
     return `${this.tmpDir}/${process.pid}.${TEMP_SALT}.${++this.tmpCounter}`; // (path.join per object showed in profiles)
   }
 
+  /** How this process's temp files and spread sub-folders in `tmpDir` are named (for `removeOwnTemps`). */
+  get ownTempPrefix(): string {
+    return `${process.pid}.${TEMP_SALT}.`;
+  }
+
   /** Removes this process's spread temp sub-folders that are empty again. */
   removeTempFolders(): void {
     this.spreadTemps.removeEmpty();
