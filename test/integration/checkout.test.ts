@@ -10,6 +10,7 @@ import { remove } from '../../src/core/api/remove.js';
 import { status } from '../../src/core/api/status.js';
 import { unprotect } from '../../src/core/api/unprotect.js';
 import { MlvError } from '../../src/core/errors.js';
+import { TEMP_HOST } from '../../src/core/objects/store.js';
 import { bytes, cacheObjects, exists, fingerprint, git, listFiles, makeRepo, mode, read, readStatIndexFile, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
 
 const objPath = (root: string, oid: string, cache = join(root, '.mlv/cache')) => {
@@ -369,5 +370,25 @@ describe('cache verify', () => {
     const r = await cacheVerify(repoAt(dir));
     expect(r).toMatchObject({ checked: 3, bad: [], tempsRemoved: 2 }); // a, d/b and d's tree
     expect(listFiles(join(dir, '.mlv/cache/tmp'))).toEqual([]);
+  });
+
+  it('judges temp files of another host sharing the cache by age, not by pid', async () => {
+    const dir = await makeRepo();
+    writeFiles(dir, { a: 'a' });
+    await add(repoAt(dir), ['a'], { cwd: dir });
+    const other = TEMP_HOST === 'ffffffff' ? 'eeeeeeee' : 'ffffffff';
+    const tmp = join(dir, '.mlv/cache/tmp');
+    writeFiles(tmp, {
+      [`999999.${TEMP_HOST}0badc0de.1`]: 'this host, process gone',
+      [`${process.pid}.${TEMP_HOST}0badc0de.2`]: 'this host, this process',
+      [`999999.${other}0badc0de.3`]: 'another host, being written (pid 999999 means nothing here)',
+      [`999999.${other}0badc0de.4`]: 'another host, untouched for two days',
+      [`999999.${other}0badc0de.d5/6`]: 'another host, spread folder, fresh',
+    });
+    const old = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    utimesSync(join(tmp, `999999.${other}0badc0de.4`), old, old);
+    const r = await cacheVerify(repoAt(dir));
+    expect(r.tempsRemoved).toBe(2);
+    expect(listFiles(tmp)).toEqual([`${process.pid}.${TEMP_HOST}0badc0de.2`, `999999.${other}0badc0de.3`, `999999.${other}0badc0de.d5/6`].sort());
   });
 });

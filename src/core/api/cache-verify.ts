@@ -10,6 +10,7 @@ import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { processAlive, withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { warmHasher } from '../objects/hash.js';
+import { TEMP_HOST } from '../objects/store.js';
 import { StatIndex } from '../workspace/stat-index.js';
 
 export interface CacheVerifyResult {
@@ -54,7 +55,15 @@ export async function cacheVerify(repo: Repo, opts: { repair?: boolean; reporter
   });
 }
 
-/** Temp files of processes that are gone (we hold the repo lock, so no mlv of this repo is writing). */
+/** How long a temp file of another host sharing the cache must lie untouched before it counts as left over. */
+const FOREIGN_TEMP_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * Temp files of processes that are gone (we hold the repo lock, so no mlv of this repo is writing). A
+ * name made on this host (`<pid>.<host><salt>.…`, the older `<pid>.<salt>.…`, staging's `<pid>-…`) is
+ * judged by its pid; one made on another host sharing the cache (`cache.dir` on a shared disk), whose
+ * pid means nothing here, only by age: removed once untouched for a day.
+ */
 function removeStaleTemps(dir: string): number {
   let removed = 0;
   let names: string[];
@@ -64,12 +73,24 @@ function removeStaleTemps(dir: string): number {
     return 0;
   }
   for (const name of names) {
-    const pid = Number(name.split(/[.-]/)[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
-    if (pid === process.pid) continue;
+    const [first, salt] = name.split('.');
+    const foreignHost = salt !== undefined && /^[0-9a-f]{16}$/.test(salt) && salt.slice(0, 8) !== TEMP_HOST;
+    if (foreignHost) {
+      const mtimeMs = (() => {
+        try {
+          return statSync(join(dir, name)).mtimeMs;
+        } catch {
+          return Date.now();
+        }
+      })();
+      if (Date.now() - mtimeMs < FOREIGN_TEMP_AGE_MS) continue;
+    } else {
+      const pid = Number(first!.split('-')[0]);
+      if (pid === process.pid) continue;
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+    }
     rmSync(join(dir, name), { force: true, recursive: true }); // (a folder: temp files spread by the native writer)
     removed++;
   }
   return removed;
 }
-

@@ -8,10 +8,17 @@ import { chmod, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat
 import type { Stats } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
-/** Temp names are `<pid>.<salt>.<n>`: unique across processes and restarts without per-file randomness. */
-const TEMP_SALT = randomBytes(4).toString('hex');
+/**
+ * Temp names are `<pid>.<host><salt>.<n>`. `<host>` (8 hex digits of the host name's SHA-1) says which
+ * machine made them — a pid means something only on its own host, and a cache folder may be shared by
+ * several (`cache.dir` on a shared disk); `<salt>` (8 random hex digits) keeps names unique across
+ * processes and restarts without per-file randomness.
+ */
+export const TEMP_HOST = createHash('sha1').update(hostname()).digest('hex').slice(0, 8);
+const TEMP_SALT = TEMP_HOST + randomBytes(4).toString('hex');
 import { CorruptObjectError, MlvError, systemError } from '../errors.js';
 import { nativeHelper, writeFailureError } from '../native.js';
 import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
