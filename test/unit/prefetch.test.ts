@@ -1,5 +1,5 @@
 /** Work bin/run.js starts before loading a command (prefetch.ts): it must be taken up, and match fresh work. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add } from '../../src/core/api/add.js';
@@ -42,6 +42,12 @@ describe('prefetch at start-up', () => {
     expect(takePrefetched(`${dir}/e`)).toBeDefined();
     prefetchForCommand(dir, ['d']);
     expect(await scanFingerprint(`${dir}/d`)).toEqual(await scanFingerprint(`${dir}/d`)); // prefetched, then fresh
+    takePrefetchedGit(dir, pointerListArgs());
+    // A folder whose pointer is gone (a branch without it, or untracked by hand) is not scanned for nothing.
+    rmSync(join(dir, 'e.mlv'));
+    prefetchForCommand(dir);
+    expect(takePrefetched(`${dir}/e`)).toBeUndefined();
+    expect(takePrefetched(`${dir}/d`)).toBeDefined();
     takePrefetchedGit(dir, pointerListArgs());
   });
 

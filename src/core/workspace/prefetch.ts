@@ -52,7 +52,8 @@ export function prefetchForCommand(cwd: string, targets?: string[]): void {
       // The scans first: they take longest.
       try {
         const states = statesOf(readStatIndexHeader(join(root, '.mlv', 'tmp', STAT_INDEX_FILE)));
-        const folders = Object.keys(states).filter((rel) => isFolderState(states[rel]!) && (!wanted || wanted.has(rel)));
+        // (A folder whose pointer is gone — untracked, or not on this branch — would be scanned for nothing.)
+        const folders = Object.keys(states).filter((rel) => isFolderState(states[rel]!) && (!wanted || wanted.has(rel)) && existsSync(`${root}/${rel}.mlv`));
         prefetchFingerprints(folders.map((rel) => `${root}/${rel}`));
       } catch {
         // no index yet: nothing to scan
