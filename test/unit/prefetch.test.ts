@@ -6,7 +6,7 @@ import { add } from '../../src/core/api/add.js';
 import { gitPointerFiles, gitTrackedPaths } from '../../src/core/git/git-cli.js';
 import { nativeHelper } from '../../src/core/native.js';
 import { prefetchForCommand, takePrefetched } from '../../src/core/workspace/prefetch.js';
-import { pointerListArgs, takeCombinedForPointers, takeCombinedForTracked, takePrefetchedGit, trackedPathsArgs } from '../../src/core/git/git-process.js';
+import { pointerListArgs, pointersAndTrackedArgs, takeCombinedForPointers, takePrefetchedGit, trackedPathsArgs } from '../../src/core/git/git-process.js';
 import { scanFingerprint } from '../../src/core/workspace/walk.js';
 import { git, makeRepo, repoAt, writeFiles } from '../helpers/repo.js';
 
@@ -64,14 +64,14 @@ describe('prefetch at start-up', () => {
     expect(takePrefetchedGit(dir, pointerListArgs())).toBeUndefined(); // not a run of its own
     expect(takePrefetchedGit(dir, trackedPathsArgs(['code.py', 'e', 'notyet.txt']))).toBeUndefined();
     // The combined run is taken once for each question, with the answers of separate runs.
-    expect(takeCombinedForTracked(dir, ['e', 'code.py'])).toBeUndefined(); // other paths (order counts): not this run
+    expect(takePrefetchedGit(dir, pointersAndTrackedArgs(['e', 'code.py']))).toBeUndefined(); // other paths (order counts): not this run
     expect((await gitTrackedPaths(dir, ['code.py', 'e', 'notyet.txt'])).sort()).toEqual(fresh.tracked); // not notyet.txt (listed as '?')
-    expect(takeCombinedForTracked(dir, ['code.py', 'e', 'notyet.txt'])).toBeUndefined();
+    expect(takePrefetchedGit(dir, pointersAndTrackedArgs(['code.py', 'e', 'notyet.txt']))).toBeUndefined();
     expect(await gitPointerFiles(dir)).toEqual(fresh.pointers);
     expect(takeCombinedForPointers(dir)).toBeUndefined();
 
     prefetchForCommand(dir, ['*.py']);
-    expect(takeCombinedForTracked(dir, ['*.py'])).toBeUndefined();
+    expect(takePrefetchedGit(dir, pointersAndTrackedArgs(['*.py']))).toBeUndefined();
     expect(takePrefetchedGit(dir, pointerListArgs())).toBeDefined(); // a pattern: the pointer list alone
     takePrefetched(`${dir}/e`);
   });

@@ -9,7 +9,6 @@ import {
   pointersAndTrackedArgs,
   startGit,
   takeCombinedForPointers,
-  takeCombinedForTracked,
   takePrefetchedGit,
   trackedPathsArgs,
   type GitRun,
@@ -44,7 +43,7 @@ function taggedRecords(out: string): [string, string][] {
 /** Repo-relative paths that Git tracks at or below each of `paths`. */
 export async function gitTrackedPaths(root: string, paths: string[]): Promise<string[]> {
   if (paths.length === 0) return [];
-  const combined = takeCombinedForTracked(root, paths);
+  const combined = takePrefetchedGit(root, pointersAndTrackedArgs(paths));
   if (combined) {
     const under = (f: string) => paths.some((p) => p === '' || f === p || f.startsWith(`${p}/`));
     return taggedRecords(await outputOf(combined, pointersAndTrackedArgs(paths)))

@@ -1,7 +1,8 @@
 /**
  * Running the `git` binary: one run at a time (`startGit`), or started ahead by bin/run.js
  * (src/core/workspace/prefetch.ts) and taken up by `runGit` (git-cli.ts), which words the failures. Its
- * own small module, loaded at start-up and kept out of the fast-path bundle (one instance for both).
+ * own small module, bundled into dist/fast/start.cjs with prefetch.ts; the command bundles get that same
+ * instance (as `mlv:git-process`).
  */
 import type { ExecFileException } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -62,33 +63,22 @@ export function pointersAndTrackedArgs(paths: string[]): string[] {
   return ['ls-files', '-z', '-t', '--cached', '--others', '--exclude-standard', '--full-name', '--', ':(glob)**/*.mlv', ...paths.map((p) => `:(literal)${p}`)];
 }
 
-interface CombinedRun {
-  paths: string[];
-  run: Promise<GitRun>;
-  forPointers: boolean;
-  forTracked: boolean;
-}
-const combinedRuns = new Map<string, CombinedRun>();
+/** The registry key under which the combined run is handed out for the pointer list. */
+const POINTERS_OF_COMBINED = ['(pointers of the combined ls-files run)'];
 
-/** Starts the combined run for `add <paths>` in `root` (prefetch.ts), for the two takers below. */
+/**
+ * Starts the combined run for `add <paths>` in `root` (prefetch.ts). It is handed out once for each
+ * question: for the tracked paths by its own arguments (`takePrefetchedGit`), for the pointer list by
+ * `takeCombinedForPointers`.
+ */
 export function prefetchPointersAndTracked(root: string, paths: string[]): void {
-  combinedRuns.set(root, { paths, run: startGit(root, pointersAndTrackedArgs(paths)), forPointers: true, forTracked: true });
+  const args = pointersAndTrackedArgs(paths);
+  const run = startGit(root, args);
+  gitRuns.set(gitKey(root, args), run);
+  gitRuns.set(gitKey(root, POINTERS_OF_COMBINED), run);
 }
 
 /** The prefetched combined run, for the list of all pointer files (handed out once for it). */
 export function takeCombinedForPointers(root: string): Promise<GitRun> | undefined {
-  const c = combinedRuns.get(root);
-  if (!c?.forPointers) return undefined;
-  c.forPointers = false;
-  if (!c.forTracked) combinedRuns.delete(root);
-  return c.run;
-}
-
-/** The prefetched combined run, for what Git tracks among exactly these `paths` (handed out once for it). */
-export function takeCombinedForTracked(root: string, paths: string[]): Promise<GitRun> | undefined {
-  const c = combinedRuns.get(root);
-  if (!c?.forTracked || c.paths.length !== paths.length || c.paths.some((p, i) => p !== paths[i])) return undefined;
-  c.forTracked = false;
-  if (!c.forPointers) combinedRuns.delete(root);
-  return c.run;
+  return takePrefetchedGit(root, POINTERS_OF_COMBINED);
 }
