@@ -5,7 +5,7 @@
  * renamed into place is whole; running the command again carries on.
  */
 import type { Repo } from '../core/workspace/repo.js';
-import { removeOwnTemps } from '../core/workspace/own-temps.js';
+import { removeOwnTemps } from '../core/workspace/temp-files.js';
 
 export function removeTempsOnInterrupt(repo: Repo): void {
   const onSignal = (name: NodeJS.Signals) => {

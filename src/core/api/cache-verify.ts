@@ -4,14 +4,14 @@
  * objects are moved aside to `<cache>/quarantine/` so they are never served again; `mlv pull` or
  * `mlv add` then restores good copies. Stale temp files left by killed processes are cleaned too.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { ProgressTicker, silentReporter, type Reporter } from '../events.js';
 import { processAlive, withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { warmHasher } from '../objects/hash.js';
 import { TEMP_HOST } from '../objects/store.js';
 import { StatIndex } from '../workspace/stat-index.js';
+import { removeTemps, tempDirsOf } from '../workspace/temp-files.js';
 
 export interface CacheVerifyResult {
   checked: number;
@@ -50,7 +50,7 @@ export async function cacheVerify(repo: Repo, opts: { repair?: boolean; reporter
       index.clearComplete();
       index.save();
     }
-    result.tempsRemoved = removeStaleTemps(store.tmpDir) + removeStaleTemps(join(repo.tmpDir, 'staging'));
+    result.tempsRemoved = tempDirsOf(repo).reduce((n, dir) => n + removeTemps(dir, isStaleTemp), 0);
     return result;
   });
 }
@@ -59,38 +59,21 @@ export async function cacheVerify(repo: Repo, opts: { repair?: boolean; reporter
 const FOREIGN_TEMP_AGE_MS = 24 * 3600 * 1000;
 
 /**
- * Temp files of processes that are gone (we hold the repo lock, so no mlv of this repo is writing). A
- * name made on this host (`<pid>.<host><salt>.…`, the older `<pid>.<salt>.…`, staging's `<pid>-…`) is
- * judged by its pid; one made on another host sharing the cache (`cache.dir` on a shared disk), whose
- * pid means nothing here, only by age: removed once untouched for a day.
+ * Whether a temp file is left over (we hold the repo lock, so no mlv of this repo is writing). A name
+ * made on this host (`<pid>.<host><salt>.…`, the older `<pid>.<salt>.…`, staging's `<pid>-…`) is judged
+ * by its pid; one made on another host sharing the cache (`cache.dir` on a shared disk), whose pid means
+ * nothing here, only by age: left over once untouched for a day.
  */
-function removeStaleTemps(dir: string): number {
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    const [first, salt] = name.split('.');
-    const foreignHost = salt !== undefined && /^[0-9a-f]{16}$/.test(salt) && salt.slice(0, 8) !== TEMP_HOST;
-    if (foreignHost) {
-      const mtimeMs = (() => {
-        try {
-          return statSync(join(dir, name)).mtimeMs;
-        } catch {
-          return Date.now();
-        }
-      })();
-      if (Date.now() - mtimeMs < FOREIGN_TEMP_AGE_MS) continue;
-    } else {
-      const pid = Number(first!.split('-')[0]);
-      if (pid === process.pid) continue;
-      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+function isStaleTemp(name: string, path: string): boolean {
+  const [first, salt] = name.split('.');
+  if (salt !== undefined && /^[0-9a-f]{16}$/.test(salt) && salt.slice(0, 8) !== TEMP_HOST) {
+    try {
+      return Date.now() - statSync(path).mtimeMs >= FOREIGN_TEMP_AGE_MS;
+    } catch {
+      return false;
     }
-    rmSync(join(dir, name), { force: true, recursive: true }); // (a folder: temp files spread by the native writer)
-    removed++;
   }
-  return removed;
+  const pid = Number(first!.split('-')[0]);
+  if (pid === process.pid) return false;
+  return !(Number.isInteger(pid) && pid > 0 && processAlive(pid));
 }

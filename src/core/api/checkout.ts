@@ -18,6 +18,7 @@ import { withLock } from '../workspace/lock.js';
 import type { Repo } from '../workspace/repo.js';
 import { knownTreeOf, readTreeFlat, workspaceFileHex, type FileInfo } from '../workspace/snapshot.js';
 import { StatIndex } from '../workspace/stat-index.js';
+import { stagingDirOf } from '../workspace/temp-files.js';
 import { cacheLinkTarget, lstatOrUndefined, walkDir, type FileStat, type WalkResult } from '../workspace/walk.js';
 
 export interface CheckoutOptions {
@@ -325,7 +326,7 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
     }
   }
   // Small copies are written and renamed into place by the native writer's threads, settled below.
-  const linker = new Linker(repo.store, repo.config.cache.link, `${repo.tmpDir}/staging`, { queueSmallCopies: true });
+  const linker = new Linker(repo.store, repo.config.cache.link, stagingDirOf(repo), { queueSmallCopies: true });
   const queued: Restore[] = [];
   for (const rel of plan.mkdirs) await linker.mkdirp(`${root}/${rel}`);
   const totalBytes = plan.restores.reduce((n, r) => n + r.size, 0);

@@ -21,6 +21,7 @@ import { cacheLinkTarget } from './walk.js';
 import type { Artifact } from './artifacts.js';
 import { pointerRelFor } from './artifacts.js';
 import type { LinkMode } from './config.js';
+import { stagingDirOf } from './temp-files.js';
 
 export interface RecordItem {
   dataRel: string;
@@ -183,7 +184,7 @@ async function linkBack(
   mode: LinkMode,
   reporter: Reporter,
 ): Promise<void> {
-  const linker = new Linker(repo.store, [mode, 'copy'], `${repo.tmpDir}/staging`);
+  const linker = new Linker(repo.store, [mode, 'copy'], stagingDirOf(repo));
   const ticker = new ProgressTicker(reporter, 'linking', fileInfos.size);
   for (const [rel, info] of fileInfos) {
     const dataRel = rel === '' ? item.dataRel : `${item.dataRel}/${rel}`;

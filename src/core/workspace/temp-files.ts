@@ -1,0 +1,50 @@
+/**
+ * The temp files mlv writes before renaming them into place: objects being written into the cache's
+ * `tmp/` (a half-copied 50 GB file among them) and workspace files being staged in `.mlv/tmp/staging/`,
+ * with the native writer's spread sub-folders. Left behind by an interrupted command, they are removed
+ * by the command itself on Ctrl-C (`removeOwnTemps`, this process's only) and by `mlv cache verify`
+ * (those of processes that are gone).
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { nativeHelper } from '../native.js';
+import type { Repo } from './repo.js';
+
+/** The workspace's staging folder (on the workspace's file system, so staged files rename into place). */
+export function stagingDirOf(repo: Pick<Repo, 'tmpDir'>): string {
+  return join(repo.tmpDir, 'staging');
+}
+
+/** The two folders that hold temp files: the cache's `tmp/`, then the staging folder. */
+export function tempDirsOf(repo: Pick<Repo, 'tmpDir' | 'store'>): [cacheTmp: string, staging: string] {
+  return [repo.store.tmpDir, stagingDirOf(repo)];
+}
+
+/** Removes the entries of `dir` (files, or spread sub-folders) that `remove` picks by name; how many went. */
+export function removeTemps(dir: string, remove: (name: string, path: string) => boolean): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!remove(name, path)) continue;
+    try {
+      rmSync(path, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // (left for the next `mlv cache verify`)
+    }
+  }
+  return removed;
+}
+
+/** Waits for the native writer's queued files, then removes this process's temp files; how many went. */
+export function removeOwnTemps(repo: Repo): number {
+  nativeHelper()?.drainWrites(); // (so no queued file is created after the removal)
+  const [cacheTmp, staging] = tempDirsOf(repo);
+  return removeTemps(cacheTmp, (name) => name.startsWith(repo.store.ownTempPrefix)) + removeTemps(staging, (name) => name.startsWith(`${process.pid}-`));
+}
