@@ -39,7 +39,7 @@ if (argv[0] === 'status' || argv[0] === 'add' || argv[0] === 'commit' || argv[0]
   const targets = argv.slice(1).filter((a) => !outputFlags.includes(a));
   const start = require('../dist/fast/start.cjs');
   if ((argv[0] === 'status' && targets.length === 0) || (argv[0] === 'add' && targets.length > 0 && !targets.some((t) => t.startsWith('-')))) {
-    start.prefetchForCommand(process.cwd(), argv[0] === 'add' ? targets : undefined);
+    start.prefetch.prefetchForCommand(process.cwd(), argv[0] === 'add' ? targets : undefined);
   }
   const bundle = start.loadBundle(require.resolve(`../dist/fast/${argv[0]}.cjs`), { 'mlv:prefetch': start.prefetch, 'mlv:git-process': start.gitProcess });
   handled = await bundle.exports.runFast(argv);

@@ -4,7 +4,6 @@
  * and the loader of the command's own bundle. The command bundle is handed these very module instances
  * (under the names `mlv:prefetch` and `mlv:git-process`), so it takes up the runs started here.
  */
-export { prefetchForCommand } from '../../core/workspace/prefetch.js';
 export * as prefetch from '../../core/workspace/prefetch.js';
 export * as gitProcess from '../../core/git/git-process.js';
 export { loadBundle } from '../load-bundle.js';

@@ -10,6 +10,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { CorruptObjectError, MlvError, systemError } from '../errors.js';
+import { nativeHelper, writeFailureError } from '../native.js';
+import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
+import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './oid.js';
 
 /**
  * Temp names are `<pid>.<host><salt>.<n>`. `<host>` (8 hex digits of the host name's SHA-1) says which
@@ -19,10 +23,6 @@ import { hostname } from 'node:os';
  */
 export const TEMP_HOST = createHash('sha1').update(hostname()).digest('hex').slice(0, 8);
 const TEMP_SALT = TEMP_HOST + randomBytes(4).toString('hex');
-import { CorruptObjectError, MlvError, systemError } from '../errors.js';
-import { nativeHelper, writeFailureError } from '../native.js';
-import { acquireHasher, borrowBuffer, CHUNK_SIZE, hashBytes, hashFile, returnBuffer } from './hash.js';
-import { formatOid, hexLength, hexOf, isHex, objectKey, type HashAlgo } from './oid.js';
 
 /**
  * Temp files spread over 16 sub-folders of `base` named `<prefix><0..15>` (the prefix starts with the
