@@ -30,7 +30,7 @@ export async function fetch(repo: Repo, targets: string[] = [], opts: TransferOp
 }
 
 /** Fetches with an already open remote (shared with pull). */
-export async function fetchWith(repo: Repo, remote: KindedRemote, selections: Selection[], opts: TransferOptions): Promise<FetchResult> {
+export async function fetchWith(repo: Repo, remote: KindedRemote, selections: Selection[], opts: TransferOptions & { keepSmallForCheckout?: boolean }): Promise<FetchResult> {
   const reporter = opts.reporter ?? silentReporter;
   const total: FetchResult = { transferred: 0, bytes: 0, skipped: 0, failed: [], remote: remote.name };
   const add = (s: TransferSummary) => {
@@ -63,6 +63,6 @@ export async function fetchWith(repo: Repo, remote: KindedRemote, selections: Se
   // 2. File objects of every selection whose listing is now complete.
   const needed = await neededObjects(repo, selections);
   const sizes = needed.files;
-  add(await downloadObjects(repo.store, remote, sizes.keys(), { jobs: opts.jobs, reporter, signal: opts.signal, sizeOf: (o) => sizes.get(o) }));
+  add(await downloadObjects(repo.store, remote, sizes.keys(), { jobs: opts.jobs, reporter, signal: opts.signal, sizeOf: (o) => sizes.get(o), keepSmallForCheckout: opts.keepSmallForCheckout }));
   return total;
 }

@@ -21,7 +21,8 @@ export async function pull(repo: Repo, targets: string[] = [], opts: TransferOpt
   const remote = await openRepoRemote(repo, opts.remote);
   let fetched: FetchResult;
   try {
-    fetched = await fetchWith(repo, remote, opts.fetchSelections ?? selections, opts);
+    // (small files' checked bytes stay in memory for the checkout, within a budget: not read back)
+    fetched = await fetchWith(repo, remote, opts.fetchSelections ?? selections, { ...opts, keepSmallForCheckout: true });
   } finally {
     await remote.close();
   }

@@ -64,6 +64,8 @@ export interface UploadOptions extends TransferRunOptions {
 export interface DownloadOptions extends TransferRunOptions {
   /** Expected sizes (from pointers and trees), for a byte total in progress events. */
   sizeOf?: (oid: string) => number | undefined;
+  /** Keep the checked bytes of small objects in memory for a checkout that follows (`mlv pull`). */
+  keepSmallForCheckout?: boolean;
 }
 
 const MAX_BACKOFF_MS = 8_000;
@@ -209,6 +211,7 @@ export async function downloadObjects(
         const actual = store.oid(hashBytesSync(store.algo, bytes));
         if (actual !== oid) throw new CorruptObjectError(oid, source, actual);
         store.addBytesSync(bytes, hexOf(oid), batch, true); // `todo` holds only objects the cache lacks
+        if (opts.keepSmallForCheckout) store.keepVerifiedBytes(oid, bytes);
         await batch.maybeFlush();
         summary.transferred++;
         summary.bytes += bytes.length;

@@ -235,14 +235,17 @@ export class Linker {
    * Returns the written file's stat (a rename keeps inode, size and mtime), or undefined when unknown.
    */
   private copySmallSync(oid: string, dest: string, mode: number, queue = false): Stats | undefined | typeof QUEUED {
-    let data: Buffer;
-    try {
-      data = readSmallFileSync(this.store.path(oid)); // valid until the next read: written (or copied) below first
-    } catch (err) {
-      throw systemError(err, 'reading object', oid);
+    // The bytes of an object this command has just downloaded and checked (a pull) are still in memory.
+    let data: Uint8Array | undefined = this.store.takeVerifiedBytes(oid);
+    if (data === undefined) {
+      try {
+        data = readSmallFileSync(this.store.path(oid)); // valid until the next read: written (or copied) below first
+      } catch (err) {
+        throw systemError(err, 'reading object', oid);
+      }
+      const hex = hashBytesSync(this.store.algo, data);
+      if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
     }
-    const hex = hashBytesSync(this.store.algo, data);
-    if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
     const writer = queue ? nativeHelper() : undefined;
     if (writer) {
       this.spread ??= new SpreadTempFolders(this.stagingDir, `${process.pid}-d`);
