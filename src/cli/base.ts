@@ -7,6 +7,7 @@ import { MlvError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { openRepo, type Repo } from '../core/workspace/repo.js';
 import { terminalReporter } from './progress.js';
+import { signalExitCode } from './interrupt.js';
 import { renderError } from './render-error.js';
 
 export abstract class MlvCommand extends Command {
@@ -20,6 +21,8 @@ export abstract class MlvCommand extends Command {
 
   /** Aborted by the first Ctrl-C (SIGINT) or SIGTERM once a command asked for it with `interruptSignal`. */
   private interrupt: AbortController | undefined;
+  /** The signal that aborted it: the exit code says which, as the shell's would (128 + its number). */
+  private interruptedBy: NodeJS.Signals | undefined;
 
   /** Parses flags, applies the global ones, and returns the parsed result. */
   protected async parseWithGlobals<T extends typeof Command>(cmd: T) {
@@ -48,14 +51,15 @@ export abstract class MlvCommand extends Command {
   /**
    * For transfers: the first Ctrl-C (or SIGTERM) aborts the signal — transfers under way stop and clean up
    * their temp files (an S3 multipart upload is aborted), a pull's checkout stops after the files under
-   * way, and the command exits with 130 — a second one quits at once. What completed stays; running the
+   * way, and the command exits with 130 (143 for SIGTERM) — a second one quits at once. What completed stays; running the
    * command again carries on.
    */
   protected interruptSignal(): AbortSignal {
     if (!this.interrupt) {
       const controller = (this.interrupt = new AbortController());
       const onSignal = (name: NodeJS.Signals) => {
-        if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
+        if (controller.signal.aborted) process.exit(signalExitCode(name));
+        this.interruptedBy = name;
         process.stderr.write('\nmlv: interrupted; stopping after the work under way and removing its temp files (press Ctrl-C again to quit at once)\n');
         controller.abort();
       };
@@ -86,8 +90,8 @@ export abstract class MlvCommand extends Command {
       return;
     }
     process.exitCode = renderError(err, { json: this.globalFlags.json, verbose: this.globalFlags.verbose });
-    // Stopped by Ctrl-C: the shell's code for "ended by SIGINT", as if the signal had ended it.
-    if (this.interrupt?.signal.aborted) process.exitCode = 130;
+    // Stopped by Ctrl-C or SIGTERM: the shell's code for "ended by" that signal, as if it had ended it.
+    if (this.interruptedBy) process.exitCode = signalExitCode(this.interruptedBy);
     return;
   }
 }

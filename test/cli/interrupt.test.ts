@@ -37,13 +37,13 @@ async function modelRepo(): Promise<{ repo: string; hex: string }> {
   return { repo, hex: oid.slice(oid.indexOf(':') + 1) };
 }
 
-/** Starts `mlv args`, waits until the server holds a request, then presses Ctrl-C (SIGINT). */
-async function interruptMidTransfer(cwd: string, args: string[], server: WebDavTestServer): Promise<CliResult> {
+/** Starts `mlv args`, waits until the server holds a request, then presses Ctrl-C (SIGINT) or sends `signal`. */
+async function interruptMidTransfer(cwd: string, args: string[], server: WebDavTestServer, signal: NodeJS.Signals = 'SIGINT'): Promise<CliResult> {
   const run = spawnMlv(cwd, args);
   const held = await Promise.race([server.stalled, run.done.then((r) => `finished first: ${show(r)}`)]);
   expect(held).toMatch(/^\//);
   await new Promise((r) => setTimeout(r, 300)); // let the client write what it got to its temp file
-  run.child.kill('SIGINT');
+  run.child.kill(signal);
   return run.done;
 }
 
@@ -73,7 +73,10 @@ describe('Ctrl-C during a transfer', () => {
     expect(readText(clone, 'notes.txt')).toBe('small\n');
   });
 
-  it('push: stops, removes the partial upload from the server, exits 130; push again completes', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('push: %s stops it, removes the partial upload from the server, exits %i; push again completes', async (signal, code) => {
     const { repo, hex } = await modelRepo();
     const root = tempDir('mlv-dav-');
     const server = await startWebDavServer({ root, stall: { method: 'PUT', path: /^\/tmp\// } });
@@ -82,8 +85,8 @@ describe('Ctrl-C during a transfer', () => {
     await ok(mlv(repo, ['remote', 'modify', 'web', 'webdav', 'true', '--local']));
     await ok(mlv(repo, ['remote', 'modify', 'web', 'jobs', '1', '--local']));
 
-    const r = await interruptMidTransfer(repo, ['push'], server);
-    expect(r.code, show(r)).toBe(130);
+    const r = await interruptMidTransfer(repo, ['push'], server, signal);
+    expect(r.code, show(r)).toBe(code);
     expect(r.stderr).toContain('interrupted');
     expect(listFiles(root).filter((f) => f.startsWith('tmp/'))).toEqual([]);
 
@@ -92,7 +95,10 @@ describe('Ctrl-C during a transfer', () => {
     expect((await ok(mlv(repo, ['remote', 'verify']))).stdout).toContain('all objects are intact');
   });
 
-  it('add: removes the part-written copy of a big file from the cache, frees the lock, exits 130; add again completes', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('add: %s removes the part-written copy of a big file from the cache, frees the lock, exits %i; add again completes', async (signal, code) => {
     const repo = await makeRepo();
     execFileSync('truncate', ['-s', '768M', join(repo, 'big.bin')]); // (sparse: made at once, read fast, copied for real)
     const tmp = join(repo, '.mlv', 'cache', 'tmp');
@@ -107,9 +113,9 @@ describe('Ctrl-C during a transfer', () => {
       }
     };
     while (!copying() && !finished) await new Promise((r) => setTimeout(r, 2));
-    run.child.kill('SIGINT');
+    run.child.kill(signal);
     const r = await run.done;
-    expect(r.code, show(r)).toBe(130);
+    expect(r.code, show(r)).toBe(code);
     expect(r.stderr).toContain('interrupted');
     expect(listFiles(tmp)).toEqual([]);
     expect(existsSync(join(repo, '.mlv', 'tmp', 'lock'))).toBe(false);
