@@ -51,8 +51,8 @@ export abstract class MlvCommand extends Command {
   /**
    * For transfers: the first Ctrl-C (or SIGTERM) aborts the signal — transfers under way stop and clean up
    * their temp files (an S3 multipart upload is aborted), a pull's checkout stops after the files under
-   * way, and the command exits with 130 (143 for SIGTERM) — a second one quits at once. What completed stays; running the
-   * command again carries on.
+   * way, and the command exits with 130 (143 for SIGTERM) — a second one quits at once. What completed
+   * stays; running the command again carries on.
    */
   protected interruptSignal(): AbortSignal {
     if (!this.interrupt) {

@@ -62,6 +62,7 @@ export class SpreadTempFolders {
     }
   }
 }
+
 /** At most this many bytes of small downloaded objects are kept in memory for the checkout of a pull. */
 export const KEPT_BYTES_BUDGET = 32 * 1024 * 1024;
 
