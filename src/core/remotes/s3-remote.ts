@@ -45,6 +45,7 @@ import {
   objectMissing,
 } from './common.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
+import { PlainS3Requests } from './s3-plain-requests.js';
 
 /** Objects at least this big use a multipart upload; also the part size (S3's minimum part is 5 MiB). */
 export const S3_PART_SIZE = 8 * 1024 * 1024;
@@ -99,6 +100,8 @@ export class S3Remote implements KindedRemote {
   private canList = true;
   /** The `timeout` setting: how long the first request may go unanswered. */
   private readonly answerTimeoutMs: number;
+  /** Small GETs and PUTs without the SDK's per-request cost, for stores at an explicit `endpoint`. */
+  private readonly plain: PlainS3Requests | undefined;
 
   constructor(
     readonly name: string,
@@ -119,8 +122,24 @@ export class S3Remote implements KindedRemote {
     // The SDK warns on Node 20 that *future* SDK releases will need Node 22; mlv pins a release that
     // supports Node 20 (DESIGN §1), so the warning would only alarm users in the middle of a push.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    this.client = new S3Client(clientConfig(name, settings, this.defaultJobs));
+    const config = clientConfig(name, settings, this.defaultJobs);
+    this.client = new S3Client(config);
     this.answerTimeoutMs = timeoutMs(name, settings);
+    // Only where the store's address is spelled out (MinIO, Ceph, R2, s3rver…): on AWS itself the SDK's
+    // endpoint rules (regions, FIPS, dual-stack, AWS_ENDPOINT_URL…) decide where a request goes.
+    if (typeof config.endpoint === 'string') {
+      const base = new URL(config.endpoint);
+      if (!base.pathname.endsWith('/')) base.pathname += '/';
+      if (config.forcePathStyle) base.pathname += `${encodeURIComponent(this.bucket)}/`;
+      else base.hostname = `${this.bucket}.${base.hostname}`;
+      this.plain = new PlainS3Requests({
+        base,
+        region: config.region as string,
+        credentials: () => this.client.config.credentials(),
+        timeoutMs: Math.max(60_000, 4 * this.answerTimeoutMs),
+        maxSockets: Math.max(50, this.defaultJobs * PART_QUEUE),
+      });
+    }
   }
 
   private fullKey(key: string): string {
@@ -315,6 +334,10 @@ export class S3Remote implements KindedRemote {
   async putBytes(key: string, data: Uint8Array, opts: TransferOptions = {}): Promise<void> {
     await this.ensureReady();
     throwIfAborted(opts.signal);
+    if (await this.plain?.put(this.fullKey(key), data, opts.signal)) {
+      opts.onBytes?.(data.byteLength);
+      return;
+    }
     try {
       await this.client.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: data, ContentLength: data.byteLength }),
@@ -330,6 +353,11 @@ export class S3Remote implements KindedRemote {
   async getBytes(key: string, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer | null> {
     await this.ensureReady();
     throwIfAborted(opts.signal);
+    const plain = await this.plain?.get(this.fullKey(key), maxBytes, opts.signal);
+    if (plain !== undefined) {
+      if (plain) opts.onBytes?.(plain.length);
+      return plain;
+    }
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
         abortSignal: opts.signal,
@@ -388,6 +416,7 @@ export class S3Remote implements KindedRemote {
   }
 
   async close(): Promise<void> {
+    this.plain?.close();
     this.client.destroy();
   }
 }
