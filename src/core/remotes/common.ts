@@ -4,7 +4,7 @@
  * small bounded-concurrency helper. No SDK is imported here — this file is loaded for every kind.
  */
 import { availableParallelism, homedir } from 'node:os';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { join } from 'node:path';
 import { MlvError } from '../errors.js';
 import type { RemoteStore } from './remote-store.js';
@@ -245,6 +245,29 @@ export async function hasManyByStatOrListing(
     if (names) for (const key of inFolder) if (names.has(key)) present.add(key);
   });
   return present;
+}
+
+/**
+ * A small object's response body, read into memory — or null (the stream destroyed) once it proves
+ * bigger than `maxBytes`: by its declared length before any byte is read, or while reading. The
+ * stream's errors propagate.
+ */
+export async function readBodyUpTo(body: Readable, declaredLength: number | undefined, maxBytes: number): Promise<Buffer | null> {
+  if (declaredLength !== undefined && declaredLength > maxBytes) {
+    body.destroy();
+    return null;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      body.destroy();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 /** Throws the signal's abort reason as an MlvError when it has fired. */

@@ -36,6 +36,7 @@ import {
   type RemoteSettings,
   hasManyByStatOrListing,
   objectMissing,
+  readBodyUpTo,
 } from './common.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
 
@@ -342,21 +343,9 @@ export class HttpRemote implements KindedRemote {
     const res = await this.request('GET', this.urlOf(key), { signal: opts.signal, key });
     if (res.status !== 200) throw this.statusError(res, 'downloading', key);
     const declared = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : undefined;
-    if (declared !== undefined && declared > maxBytes) {
-      res.body.destroy();
-      return null;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let data: Buffer | null;
     try {
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > maxBytes) {
-          res.body.destroy();
-          return null;
-        }
-        chunks.push(chunk as Buffer);
-      }
+      data = await readBodyUpTo(res.body, declared, maxBytes);
     } catch (err) {
       if (opts.signal?.aborted) throw abortedError();
       throw new RemoteError('REMOTE_IO', this.name, `${subject(this.name, this.url, key)}: the download broke off: ${(err as Error).message}`, {
@@ -365,11 +354,12 @@ export class HttpRemote implements KindedRemote {
         transient: true,
       });
     }
-    if (declared !== undefined && size !== declared) {
+    if (data === null) return null;
+    if (declared !== undefined && data.length !== declared) {
       throw new RemoteError('REMOTE_IO', this.name, `${subject(this.name, this.url, key)}: the download was cut short`, { key, transient: true });
     }
-    opts.onBytes?.(size);
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    opts.onBytes?.(data.length);
+    return data;
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObjectInfo> {

@@ -13,7 +13,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { abortedError } from './common.js';
+import { abortedError, readBodyUpTo } from './common.js';
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -71,27 +71,15 @@ export class PlainS3Requests {
     const res = await this.request('GET', key, undefined, signal);
     if (!res) return undefined;
     const length = Number(res.headers['content-length']);
-    if (Number.isFinite(length) && length > maxBytes) {
-      res.destroy();
-      return null;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let data: Buffer | null;
     try {
-      for await (const chunk of res) {
-        size += (chunk as Buffer).length;
-        if (size > maxBytes) {
-          res.destroy();
-          return null;
-        }
-        chunks.push(chunk as Buffer);
-      }
+      data = await readBodyUpTo(res, Number.isFinite(length) ? length : undefined, maxBytes);
     } catch {
       if (signal?.aborted) throw abortedError();
       return undefined; // cut off mid-body: the SDK tries again
     }
-    if (!res.complete) return undefined;
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    if (data !== null && !res.complete) return undefined;
+    return data;
   }
 
   /** PUTs `data` at `key` (a full key). True when stored; false when the SDK should do it. */

@@ -43,6 +43,7 @@ import {
   type RemoteSettings,
   hasManyByStatOrListing,
   objectMissing,
+  readBodyUpTo,
 } from './common.js';
 import type { RemoteObjectInfo, TransferOptions } from './remote-store.js';
 import { PlainS3Requests } from './s3-plain-requests.js';
@@ -362,23 +363,9 @@ export class S3Remote implements KindedRemote {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
         abortSignal: opts.signal,
       });
-      const body = res.Body as Readable;
-      if (res.ContentLength !== undefined && res.ContentLength > maxBytes) {
-        body.destroy();
-        return null;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of body) {
-        size += (chunk as Buffer).length;
-        if (size > maxBytes) {
-          body.destroy();
-          return null;
-        }
-        chunks.push(chunk as Buffer);
-      }
-      opts.onBytes?.(size);
-      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const data = await readBodyUpTo(res.Body as Readable, res.ContentLength, maxBytes);
+      if (data) opts.onBytes?.(data.length);
+      return data;
     } catch (err) {
       if (opts.signal?.aborted) throw abortedError();
       throw this.mapError(err, 'downloading', key);
