@@ -43,7 +43,7 @@ export function encodeKeyPath(key: string): string {
     .join('/');
 }
 
-/** What a plain request answers: done, or "ask the SDK" (`undefined`). */
+/** Signed small-object requests to one bucket; each answers with its result, or "ask the SDK". */
 export class PlainS3Requests {
   private off = false;
   private signingKey: { scope: string; secret: string; key: Buffer } | undefined;
@@ -87,7 +87,7 @@ export class PlainS3Requests {
     if (this.off) return false;
     const res = await this.request('PUT', key, data, signal);
     if (!res) return false;
-    res.resume();
+    drain(res);
     return true;
   }
 
@@ -125,7 +125,7 @@ export class PlainS3Requests {
         // shortcut (a redirect to another region, a signature the store reads differently, a denial):
         // the SDK handles those, from now on.
         if (res.statusCode !== 404) this.off = true;
-        res.resume();
+        drain(res);
         resolve(undefined);
       });
       req.on('error', () => (signal?.aborted ? reject(abortedError()) : resolve(undefined)));
@@ -147,4 +147,10 @@ export class PlainS3Requests {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** Reads and drops a response body nobody needs (an error there, such as a reset socket, is moot). */
+function drain(res: IncomingMessage): void {
+  res.on('error', () => undefined);
+  res.resume();
 }
