@@ -95,6 +95,31 @@ describe('Ctrl-C during a transfer', () => {
     expect((await ok(mlv(repo, ['remote', 'verify']))).stdout).toContain('all objects are intact');
   });
 
+  it('push: a second Ctrl-C quits at once while the first one is still cleaning up; push again completes', async () => {
+    const { repo, hex } = await modelRepo();
+    const root = tempDir('mlv-dav-');
+    // the upload is held half-way, and the DELETE of its partial file (the first Ctrl-C's cleanup) is never answered
+    const server = await startWebDavServer({ root, stall: { method: 'PUT', path: /^\/tmp\// }, hang: { method: 'DELETE', path: /^\/tmp\// } });
+    servers.push(server);
+    await ok(mlv(repo, ['remote', 'add', 'web', server.url, '--default', '--local']));
+    await ok(mlv(repo, ['remote', 'modify', 'web', 'webdav', 'true', '--local']));
+    await ok(mlv(repo, ['remote', 'modify', 'web', 'jobs', '1', '--local']));
+
+    const run = spawnMlv(repo, ['push']);
+    expect(await Promise.race([server.stalled, run.done.then((r) => `finished first: ${show(r)}`)])).toMatch(/^\/tmp\//);
+    run.child.kill('SIGINT');
+    expect(await Promise.race([server.hung, run.done.then((r) => `finished first: ${show(r)}`)])).toMatch(/^\/tmp\//);
+    run.child.kill('SIGINT'); // without it, the command would wait on the DELETE for its request timeout
+    const r = await run.done;
+    expect(r.code, show(r)).toBe(130);
+    expect(r.stderr).toContain('press Ctrl-C again to quit at once');
+    expect(r.stderr).not.toContain('run the command again'); // it did not get as far as the summary
+
+    await ok(mlv(repo, ['push'])); // what the quit left is a temp file on the server: no object, no lock
+    expect(existsSync(join(root, 'objects', 'xxh128', hex.slice(0, 2), hex.slice(2)))).toBe(true);
+    expect((await ok(mlv(repo, ['remote', 'verify']))).stdout).toContain('all objects are intact');
+  });
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],

@@ -22,6 +22,8 @@ export interface WebDavServerOptions {
    * reads no more. `stalled` on the server resolves with the path when that happens.
    */
   stall?: { method: 'GET' | 'PUT'; path: RegExp };
+  /** The first request of this method whose path matches is never answered; `hung` resolves with its path. */
+  hang?: { method: string; path: RegExp };
 }
 
 export interface WebDavTestServer {
@@ -31,6 +33,8 @@ export interface WebDavTestServer {
   counts: Record<string, number>;
   /** Resolves with the URL path of the request `stall` held (never, without `stall`). */
   stalled: Promise<string>;
+  /** Resolves with the URL path of the request `hang` holds (never, without `hang`). */
+  hung: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -39,8 +43,16 @@ export async function startWebDavServer(opts: WebDavServerOptions): Promise<WebD
   let onStall: (path: string) => void = () => undefined;
   const stalled = new Promise<string>((resolve) => (onStall = resolve));
   let stallLeft = opts.stall ? 1 : 0;
+  let onHang: (path: string) => void = () => undefined;
+  const hung = new Promise<string>((resolve) => (onHang = resolve));
+  let hangLeft = opts.hang ? 1 : 0;
   const server: Server = createServer((req, res) => {
     counts[req.method ?? ''] = (counts[req.method ?? ''] ?? 0) + 1;
+    if (hangLeft > 0 && req.method === opts.hang!.method && opts.hang!.path.test(req.url ?? '')) {
+      hangLeft--;
+      onHang((req.url ?? '/').split('?')[0]!);
+      return; // no answer, ever (stop() closes the connection)
+    }
     if (stallLeft > 0 && req.method === opts.stall!.method && opts.stall!.path.test(req.url ?? '')) {
       stallLeft--;
       stall(opts, req, res, onStall).catch(() => undefined);
@@ -59,6 +71,7 @@ export async function startWebDavServer(opts: WebDavServerOptions): Promise<WebD
     url: `http://127.0.0.1:${port}/`,
     counts,
     stalled,
+    hung,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
