@@ -83,7 +83,7 @@ export async function benchRemotes(ctx, h) {
    * `discard`: alternating gives both tools that luck in turn.
    */
   const measure = (kind, mlvUrlFor, configure, rcloneTargetFor, env, rcloneFlags = [], cleanRound = () => {}) => {
-    const per = { push: [], pull: [], fetch: [], rclonePush: [], rclonePull: [] };
+    const per = { push: [], pull: [], fetch: [], verify: [], rclonePush: [], rclonePull: [], rcloneCheck: [] };
     let leftovers = [];
     for (let round = 1; round <= rounds; round++) {
       if (rounds > 1) h.log(`— ${kind} remote, round ${round} of ${rounds}`);
@@ -100,6 +100,11 @@ export async function benchRemotes(ctx, h) {
       leftovers = [clone, fetchClone, back];
       const local = join(repo, '.mlv', 'config.local.yaml');
       const mlvPush = () => per.push.push(h.timeOnce(ctx, repo, ...h.mlv('push', '-q', '-r', name), `mlv push (${kind})`, env));
+      // Checking the remote copy: mlv downloads and rehashes every object; `rclone check --download`
+      // downloads every file and compares it with the local one byte for byte.
+      const mlvVerify = () => per.verify.push(h.timeOnce(ctx, repo, ...h.mlv('remote', 'verify', '-q', '-r', name), `mlv remote verify (${kind})`, env));
+      const rcloneCheck = () =>
+        per.rcloneCheck.push(h.timeOnce(ctx, repo, 'rclone', ['check', '--download', '--one-way', repo, rcloneTargetFor(round), ...rcloneData, ...rcloneFlags], `rclone check --download (${kind})`, env));
       const mlvPull = () => {
         h.run('git', ['clone', '-q', repo, clone], { env });
         // the clone has no credentials (they live in the ignored config.local.yaml): copy them over
@@ -125,11 +130,15 @@ export async function benchRemotes(ctx, h) {
       if (round % 2 === 1) {
         mlvPush();
         rclonePush();
+        mlvVerify();
+        rcloneCheck();
         mlvPull();
         rclonePull();
       } else {
         rclonePush();
         mlvPush();
+        rcloneCheck();
+        mlvVerify();
         rclonePull();
         mlvPull();
       }
@@ -197,6 +206,9 @@ export async function benchRemotes(ctx, h) {
     }
     if (r.fetch && r.rclonePull) {
       rows.push([`fetch from ${kind} remote (cache only, no target)`, fmtS(r.fetch), fmtS(r.rclonePull), fmtRatio(r.rclonePull.seconds / r.fetch.seconds), '—']);
+    }
+    if (r.verify && r.rcloneCheck) {
+      rows.push([`remote verify on ${kind} (rclone check --download)`, fmtS(r.verify), fmtS(r.rcloneCheck), fmtRatio(r.rcloneCheck.seconds / r.verify.seconds), '—']);
     }
   }
   out.rows = rows;
