@@ -52,6 +52,10 @@ import { PlainS3Requests } from './s3-plain-requests.js';
 export const S3_PART_SIZE = 8 * 1024 * 1024;
 /** Parts of one multipart upload in flight at once. */
 const PART_QUEUE = 4;
+/** Connections per store: every job may have a whole multipart queue in flight. */
+const maxSocketsFor = (jobs: number) => Math.max(50, jobs * PART_QUEUE);
+/** How long a transfer request may go unanswered (a big multipart completion can be slow to answer). */
+const requestTimeoutFor = (answerTimeoutMs: number) => Math.max(60_000, 4 * answerTimeoutMs);
 /** Below this many keys `hasMany` sends one HEAD per key; above, it lists the prefix folders. */
 const HEAD_EACH_LIMIT = 256;
 
@@ -137,8 +141,8 @@ export class S3Remote implements KindedRemote {
         base,
         region: config.region as string,
         credentials: () => this.client.config.credentials(),
-        timeoutMs: Math.max(60_000, 4 * this.answerTimeoutMs),
-        maxSockets: Math.max(50, this.defaultJobs * PART_QUEUE),
+        timeoutMs: requestTimeoutFor(this.answerTimeoutMs),
+        maxSockets: maxSocketsFor(this.defaultJobs),
       });
     }
   }
@@ -422,7 +426,7 @@ function clientConfig(name: string, settings: RemoteSettings, jobs: number): S3C
   const sessionToken = stringSetting(name, settings, 'session_token');
   const profile = stringSetting(name, settings, 'profile');
   const connect = timeoutMs(name, settings);
-  const agentOptions = { keepAlive: true, maxSockets: Math.max(50, jobs * PART_QUEUE) };
+  const agentOptions = { keepAlive: true, maxSockets: maxSocketsFor(jobs) };
   const config: S3ClientConfig = {
     region,
     endpoint,
@@ -436,7 +440,7 @@ function clientConfig(name: string, settings: RemoteSettings, jobs: number): S3C
     maxAttempts: 3,
     requestHandler: {
       connectionTimeout: connect,
-      requestTimeout: Math.max(60_000, 4 * connect),
+      requestTimeout: requestTimeoutFor(connect),
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
     },
