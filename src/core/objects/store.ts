@@ -92,10 +92,12 @@ export class ObjectStore {
     readonly algo: HashAlgo,
   ) {
     this.tmpDir = join(root, 'tmp');
-    this.spreadTemps = new SpreadTempFolders(this.tmpDir, `${process.pid}.${TEMP_SALT}.d`);
+    this.spreadTemps = new SpreadTempFolders(this.tmpDir, `${this.ownTempPrefix}d`);
   }
 
   private readonly spreadTemps: SpreadTempFolders;
+  /** How this process's temp files and spread sub-folders in `tmpDir` begin (for `removeOwnTemps`). */
+  readonly ownTempPrefix = `${process.pid}.${TEMP_SALT}.`;
 
   /** `<root>/objects/<algo>`: where this store's objects live (symbolic links into the cache point here). */
   get objectsDir(): string {
@@ -202,12 +204,7 @@ export class ObjectStore {
   newTempPath(spread = false): string {
     if (spread) return this.spreadTemps.next();
     this.ensureDir(this.tmpDir);
-    return `${this.tmpDir}/${process.pid}.${TEMP_SALT}.${++this.tmpCounter}`; // (path.join per object showed in profiles)
-  }
-
-  /** How this process's temp files and spread sub-folders in `tmpDir` are named (for `removeOwnTemps`). */
-  get ownTempPrefix(): string {
-    return `${process.pid}.${TEMP_SALT}.`;
+    return `${this.tmpDir}/${this.ownTempPrefix}${++this.tmpCounter}`; // (path.join per object showed in profiles)
   }
 
   /** Removes this process's spread temp sub-folders that are empty again. */

@@ -17,6 +17,7 @@ import { cloneFile, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, SpreadTempFolders
 import { nativeHelper, type NativeWriteFailure } from '../native.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
+import { OWN_STAGING_PREFIX } from './temp-files.js';
 
 /** What `materialize` answers for a small copy handed to the native writer: placed by `settle()`. */
 export const QUEUED = 'queued';
@@ -63,7 +64,7 @@ export class Linker {
       mkdirSync(this.stagingDir, { recursive: true });
       this.knownDirs.add(this.stagingDir);
     }
-    return join(this.stagingDir, `${process.pid}-${++this.counter}`);
+    return join(this.stagingDir, `${OWN_STAGING_PREFIX}${++this.counter}`);
   }
 
   ensureParent(dest: string): void {
@@ -248,7 +249,7 @@ export class Linker {
     }
     const writer = queue ? nativeHelper() : undefined;
     if (writer) {
-      this.spread ??= new SpreadTempFolders(this.stagingDir, `${process.pid}-d`);
+      this.spread ??= new SpreadTempFolders(this.stagingDir, `${OWN_STAGING_PREFIX}d`);
       writer.queueWrite(this.spread.next(), data, mode, dest);
       return QUEUED;
     }

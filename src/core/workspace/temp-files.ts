@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { nativeHelper } from '../native.js';
 import type { Repo } from './repo.js';
 
+/** How this process's staged files and spread sub-folders in the staging folder begin. */
+export const OWN_STAGING_PREFIX = `${process.pid}-`;
+
 /** The workspace's staging folder (on the workspace's file system, so staged files rename into place). */
 export function stagingDirOf(repo: Pick<Repo, 'tmpDir'>): string {
   return join(repo.tmpDir, 'staging');
@@ -46,5 +49,5 @@ export function removeTemps(dir: string, remove: (name: string, path: string) =>
 export function removeOwnTemps(repo: Repo): number {
   nativeHelper()?.drainWrites(); // (so no queued file is created after the removal)
   const [cacheTmp, staging] = tempDirsOf(repo);
-  return removeTemps(cacheTmp, (name) => name.startsWith(repo.store.ownTempPrefix)) + removeTemps(staging, (name) => name.startsWith(`${process.pid}-`));
+  return removeTemps(cacheTmp, (name) => name.startsWith(repo.store.ownTempPrefix)) + removeTemps(staging, (name) => name.startsWith(OWN_STAGING_PREFIX));
 }
