@@ -9,8 +9,8 @@
 //    tracked folders and listing pointers with Git (src/core/workspace/prefetch.ts, in dist/fast/start.cjs).
 // This file is CommonJS (bin/package.json says so): an ES module entry costs Node ~5 ms more at every
 // start than a CommonJS one (measured: `node empty.mjs` 71.5 ms vs `node empty.cjs` 65.0, and mlv status
-// 106 vs 101 ms, 60 interleaved runs). The fast path also requires its bundles (dist/fast/*.cjs) without
-// the ES module loader's resolving and linking; only the oclif path below imports ES modules.
+// 106 vs 101 ms, 60 interleaved runs). The fast path requires dist/fast/start.cjs and compiles its
+// command's bundle with loadBundle, without the ES module loader; only the oclif path imports ES modules.
 'use strict';
 const { join } = require('node:path');
 
