@@ -37,8 +37,8 @@ interface Seen {
 let server: Server;
 let base: URL;
 const seen: Seen[] = [];
-/** What the server answers next: a status and a body. */
-let answer: { status: number; body: Buffer } = { status: 200, body: Buffer.from('hello') };
+/** What the server answers next: a status and a body; `cut` sends only part of the body, `reset` no answer at all. */
+let answer: { status: number; body: Buffer; fault?: 'cut' | 'reset' } = { status: 200, body: Buffer.from('hello') };
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -46,7 +46,13 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       seen.push({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+      if (answer.fault === 'reset') return req.socket.destroy();
       res.writeHead(answer.status, { 'content-length': answer.body.length });
+      if (answer.fault === 'cut') {
+        res.write(answer.body.subarray(0, 3));
+        res.flushHeaders();
+        return setTimeout(() => req.socket.destroy(), 20);
+      }
       res.end(answer.body);
     });
   });
@@ -108,6 +114,20 @@ describe('plain S3 requests for small objects', () => {
     expect(await plain.get('objects/any', 1024)).toBeUndefined(); // no request made any more
     expect(await plain.put('objects/any', Buffer.from('x'))).toBe(false);
     expect(seen.splice(0).map((s) => s.path)).toEqual(['/my-bucket/objects/missing', '/my-bucket/objects/elsewhere']);
+    plain.close();
+  });
+
+  it('hands a reset connection or a body cut short back to the SDK, and carries on', async () => {
+    const plain = requests();
+    answer = { status: 200, body: Buffer.from('0123456789'), fault: 'reset' };
+    expect(await plain.get('objects/a', 1024)).toBeUndefined();
+    expect(await plain.put('objects/a', Buffer.from('x'))).toBe(false);
+    answer = { status: 200, body: Buffer.from('0123456789'), fault: 'cut' };
+    expect(await plain.get('objects/b', 1024)).toBeUndefined();
+    expect(plain.enabled).toBe(true); // a network fault says nothing about the store
+    answer = { status: 200, body: Buffer.from('whole') };
+    expect((await plain.get('objects/c', 1024))?.toString()).toBe('whole');
+    seen.splice(0);
     plain.close();
   });
 
