@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { openRemote } from '../../src/core/remotes/open-remote.js';
-import { S3_PART_SIZE } from '../../src/core/remotes/s3-remote.js';
+import { S3_PART_SIZE, type S3Remote } from '../../src/core/remotes/s3-remote.js';
 import { freePort } from '../helpers/net.js';
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { keyFor, remoteContract, startSilentServer } from './remote-contract.js';
@@ -53,6 +53,21 @@ describe.skipIf(skip !== undefined)('S3 remote (s3rver)', () => {
     }),
     { bigSize: 2 * S3_PART_SIZE + 1234, inMemory: true },
   );
+
+  // s3rver checks the access key but not a V4 signature: that the signature is right is checked against the
+  // SDK's signer in test/unit/s3-plain-requests.test.ts. This checks the requests are made and understood.
+  it("moves small objects with mlv's own signed requests (no silent fallback to the SDK)", async () => {
+    const remote = (await openRemote('bucket', { url: `s3://${server.bucket}/signed`, ...settings() })) as S3Remote;
+    expect(remote.plainRequestsInUse).toBe(true);
+    await remote.putBytes!(keyFor('signed'), Buffer.from('signed by mlv'));
+    expect((await remote.getBytes!(keyFor('signed'), 100))?.toString()).toBe('signed by mlv');
+    await expect(remote.getBytes!(keyFor('signed-absent'), 10)).rejects.toMatchObject({ code: 'REMOTE_OBJECT_MISSING' }); // a 404 keeps it on
+    expect(remote.plainRequestsInUse).toBe(true); // any answer but 200 or 404 would have switched it off
+    await remote.close();
+    const aws = await openRemote('bucket', { url: `s3://${server.bucket}/signed`, ...settings({ endpoint: undefined }) });
+    expect((aws as S3Remote).plainRequestsInUse).toBe(false); // AWS itself: the SDK only
+    await aws.close();
+  });
 
   it('writes plain objects that an independent S3 client can list and download', async () => {
     const remote = await openRemote('bucket', { url: `s3://${server.bucket}/plain/prefix`, ...settings() });

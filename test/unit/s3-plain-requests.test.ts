@@ -64,7 +64,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const CREDS: S3Credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'token/with+chars=' };
 
 function requests(creds: S3Credentials = CREDS): PlainS3Requests {
-  return new PlainS3Requests({ base, region: 'eu-west-3', credentials: async () => creds, timeoutMs: 10_000, maxSockets: 4 });
+  return new PlainS3Requests({ base, region: 'eu-west-3', credentials: async () => creds, sha256: NodeSha256, timeoutMs: 10_000, maxSockets: 4 });
 }
 
 /** The Authorization header the SDK's signer computes for what the server received. */

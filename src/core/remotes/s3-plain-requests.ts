@@ -1,6 +1,7 @@
 /**
- * Small-object GETs and PUTs to S3 without the AWS SDK's per-request machinery: Signature Version 4 by
- * hand, sent with node:http(s) over keep-alive connections. Through the SDK (endpoint rules, serialisers,
+ * Small-object GETs and PUTs to S3 without the AWS SDK's per-request machinery: signed with the SDK's
+ * own Signature Version 4 signer (~22 µs a request here), sent with node:http(s) over keep-alive
+ * connections. Through the SDK (endpoint rules, serialisers,
  * middleware, signing) each request cost ~0.35–0.5 ms more CPU: fetching 20,000 small objects from s3rver
  * took 7–10 s more of a core, which an S3-compatible server on the same machine (or the machine's other
  * transfers) needs too.
@@ -11,9 +12,10 @@
  * answer that suggests this shortcut does not fit the store (anything but 200/404) switches it off
  * for the rest of the run.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { abortedError, readBodyUpTo } from './common.js';
 
 export interface S3Credentials {
@@ -29,6 +31,8 @@ export interface PlainS3Target {
   region: string;
   /** The current credentials (the SDK's provider: cached, refreshed before they expire). */
   credentials: () => Promise<S3Credentials>;
+  /** The SDK's SHA-256 (the client's `config.sha256`), for the signer. */
+  sha256: ConstructorParameters<typeof SignatureV4>[0]['sha256'];
   /** How long a request may go unanswered before it is handed to the SDK. */
   timeoutMs: number;
   maxSockets: number;
@@ -47,7 +51,7 @@ export function encodeKeyPath(key: string): string {
 /** Signed small-object requests to one bucket; each answers with its result, or "ask the SDK". */
 export class PlainS3Requests {
   private off = false;
-  private signingKey: { scope: string; secret: string; key: Buffer } | undefined;
+  private readonly signer: SignatureV4;
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly send: typeof httpRequest;
 
@@ -56,6 +60,8 @@ export class PlainS3Requests {
     const opts = { keepAlive: true, maxSockets: target.maxSockets };
     this.agent = https ? new HttpsAgent(opts) : new HttpAgent(opts);
     this.send = https ? (httpsRequest as typeof httpRequest) : httpRequest;
+    // (S3 signs the path as sent, without encoding it again)
+    this.signer = new SignatureV4({ credentials: target.credentials, region: target.region, service: 's3', sha256: target.sha256, uriEscapePath: false, applyChecksum: false });
   }
 
   /** False once an answer showed this shortcut does not fit the store: everything goes through the SDK. */
@@ -95,30 +101,22 @@ export class PlainS3Requests {
   /** Sends one signed request; the response when it answered 200, else undefined (the SDK takes over). */
   private async request(method: 'GET' | 'PUT', key: string, body: Uint8Array | undefined, signal?: AbortSignal): Promise<IncomingMessage | undefined> {
     if (signal?.aborted) throw abortedError();
-    let creds: S3Credentials;
-    try {
-      creds = await this.target.credentials();
-    } catch {
-      return undefined; // the SDK reports missing credentials
-    }
     const { base } = this.target;
     const path = base.pathname + encodeKeyPath(key);
-    const host = base.host; // (with the port when it is not the protocol's default)
-    const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
-    const payloadHash = body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256;
-    const headers: Record<string, string> = { host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
-    if (creds.sessionToken) headers['x-amz-security-token'] = creds.sessionToken;
-    const names = Object.keys(headers).sort();
-    const signedHeaders = names.join(';');
-    const canonical = [method, path, '', ...names.map((n) => `${n}:${headers[n]}`), '', signedHeaders, payloadHash].join('\n');
-    const scope = `${amzDate.slice(0, 8)}/${this.target.region}/s3/aws4_request`;
-    const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-    const signature = createHmac('sha256', this.keyFor(scope, creds.secretAccessKey)).update(toSign).digest('hex');
-    headers.authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-    if (body) headers['content-length'] = String(body.byteLength);
+    const port = base.port ? Number(base.port) : undefined;
+    let headers: Record<string, string>;
+    try {
+      const payloadHash = body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256;
+      // host carries the port when it is not the protocol's default, as the request will
+      const unsigned: Record<string, string> = { host: base.host, 'x-amz-content-sha256': payloadHash };
+      ({ headers } = await this.signer.sign({ method, protocol: base.protocol, hostname: base.hostname, port, path, query: {}, headers: unsigned }));
+    } catch {
+      return undefined; // no credentials (the SDK reports it)
+    }
+    if (body) headers['content-length'] = String(body.byteLength); // (unsigned: the signature covers the payload hash)
 
     return new Promise<IncomingMessage | undefined>((resolve, reject) => {
-      const req = this.send({ protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, method, path, headers, agent: this.agent, signal });
+      const req = this.send({ protocol: base.protocol, hostname: base.hostname, port, method, path, headers, agent: this.agent, signal });
       req.setTimeout(this.target.timeoutMs, () => req.destroy(new Error('timeout')));
       req.on('response', (res) => {
         if (res.statusCode === 200) return resolve(res);
@@ -132,17 +130,6 @@ export class PlainS3Requests {
       req.on('error', () => (signal?.aborted ? reject(abortedError()) : resolve(undefined)));
       req.end(body);
     });
-  }
-
-  /** The day's signing key for `scope`, derived once (four HMACs) and kept while the scope holds. */
-  private keyFor(scope: string, secret: string): Buffer {
-    const k = this.signingKey;
-    if (k && k.scope === scope && k.secret === secret) return k.key;
-    const [date, region, service, term] = scope.split('/') as [string, string, string, string];
-    let key = createHmac('sha256', `AWS4${secret}`).update(date).digest();
-    for (const part of [region, service, term]) key = createHmac('sha256', key).update(part).digest();
-    this.signingKey = { scope, secret, key };
-    return key;
   }
 
   close(): void {

@@ -141,10 +141,16 @@ export class S3Remote implements KindedRemote {
         base,
         region: config.region as string,
         credentials: () => this.client.config.credentials(),
+        sha256: this.client.config.sha256,
         timeoutMs: requestTimeoutFor(this.answerTimeoutMs),
         maxSockets: maxSocketsFor(this.defaultJobs),
       });
     }
+  }
+
+  /** Whether small objects go through the plain signed requests (not without an endpoint, nor once switched off). */
+  get plainRequestsInUse(): boolean {
+    return this.plain?.enabled ?? false;
   }
 
   private fullKey(key: string): string {
