@@ -39,6 +39,8 @@ What to run
                          skipped automatically above 20,000 files unless --annex-folder is given
   --annex-folder         run it even above 20,000 files
   --timeout <s>          kill any single command after this many seconds (default 1200)
+  --delete-wait <s>      before a timed command, wait until this many seconds have passed since the bench
+                         last deleted files (default 0; 370 on ext4 for steady figures, see "Deletes")
   --scaling              also time mlv alone on 25k/50k/100k-file folders (linear growth, peak memory)
   --scaling-files <list> comma-separated file counts for --scaling (default 25000,50000,100000)
   --no-main              skip the peer comparison (e.g. with --scaling only)
@@ -46,6 +48,16 @@ What to run
                          against rclone copy of the same bytes, when mlv has push/pull
   --remote-rounds <n>    repeat the remotes part n times (fresh targets each round, alternating which tool
                          goes first) and report medians (default: --rounds)
+
+Deletes
+  ext4 without a journal (as on this VM) checks every freed inode it passes when it allocates a new one
+  and skips those freed in the last 60 s, or 6 minutes while their inode table block is unwritten (new
+  files make it so). Creating files is 2-3x slower all that time: 20,000 files copied in 0.7-1.2 s on a
+  quiet disk took 2.4-3.4 s right after 60,000 files were deleted, 2.3 s 65 s later and 1.6 s 130 s
+  later. The bench deletes a lot (each round's repos, checkout's restored files), which both tools pay
+  for alike. --delete-wait <s> syncs and waits before each timed command until <s> seconds have passed
+  since the bench last deleted anything (a checkout's own delete, part of what it measures, is not
+  waited out): steadier figures, at ~6 minutes a wait.
 
 Output
   --md                   print the tables as Markdown
@@ -72,6 +84,7 @@ function parseOptions() {
       'skip-annex-folder': { type: 'boolean' },
       'annex-folder': { type: 'boolean' },
       timeout: { type: 'string' },
+      'delete-wait': { type: 'string' },
       scaling: { type: 'boolean' },
       'scaling-files': { type: 'string' },
       'no-main': { type: 'boolean' },
@@ -111,6 +124,7 @@ function parseOptions() {
     skipAnnexFolder: !!values['skip-annex-folder'] || (files > 20000 && !values['annex-folder']),
     annexFolderAuto: !values['skip-annex-folder'] && files > 20000 && !values['annex-folder'],
     timeoutS: values.timeout != null ? num(values.timeout, 'timeout') : 1200,
+    deleteWaitS: values['delete-wait'] != null ? Number(values['delete-wait']) : undefined,
     scaling: !!values.scaling,
     scalingFiles: (values['scaling-files'] ?? '25000,50000,100000').split(',').map((s) => Math.round(num(s.trim(), 'scaling-files'))),
     main: !values['no-main'],
@@ -143,8 +157,12 @@ function sh(cwd, cmd, args, extra = {}) {
   return run(cmd, args, { cwd, env: GIT_ENV, ...extra });
 }
 
+/** When the bench last deleted files (see "Deletes" in the help). */
+let lastDelete = 0;
+
 function rmrf(p) {
   if (!existsSync(p)) return;
+  lastDelete = Date.now();
   try {
     rmSync(p, { recursive: true, force: true });
   } catch {
@@ -176,8 +194,25 @@ function settle(repo) {
   if (existsSync(join(repo, 'images'))) warm(join(repo, 'images'));
 }
 
-/** One timed run of a slow command (with peak memory when GNU time is there). */
-function timeOnce(ctx, cwd, cmd, args, label, env = GIT_ENV) {
+/**
+ * Waits, after a sync, until `ctx.deleteWaitS` seconds have passed since the bench last deleted files:
+ * ext4 creates files 2-3x slower for about a minute after deletes (see "Deletes" in the help).
+ */
+function waitOutDeletes(ctx) {
+  const left = lastDelete + ctx.deleteWaitS * 1000 - Date.now();
+  if (left <= 0) return;
+  run('sync', []);
+  log(`waiting ${(left / 1000).toFixed(0)} s: files were deleted ${((Date.now() - lastDelete) / 1000).toFixed(0)} s ago (--delete-wait)`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, left);
+  ctx.deleteWaits = (ctx.deleteWaits ?? 0) + left / 1000;
+}
+
+/**
+ * One timed run of a slow command (with peak memory when GNU time is there). `ownDelete`: the files
+ * just deleted belong to what is measured (a checkout after deleting), so that delete is not waited out.
+ */
+function timeOnce(ctx, cwd, cmd, args, label, env = GIT_ENV, { ownDelete = false } = {}) {
+  if (!ownDelete) waitOutDeletes(ctx);
   run('sync', []);
   log(`${label} …`);
   const r = run(cmd, args, { cwd, env, rss: true, timeoutS: ctx.o.timeoutS });
@@ -189,6 +224,7 @@ function timeOnce(ctx, cwd, cmd, args, label, env = GIT_ENV) {
 
 /** Median of several interleaved rounds of fast commands ([key, label, cwd, cmd, args]), plus a run each for peak memory. */
 function timeInterleaved(ctx, cmds) {
+  waitOutDeletes(ctx);
   const times = Object.fromEntries(cmds.map(([k]) => [k, []]));
   const opts = (cwd) => ({ cwd, env: GIT_ENV, timeoutS: ctx.o.timeoutS });
   for (const [, , cwd, cmd, args] of cmds) run(cmd, args, opts(cwd)); // warm-up
@@ -204,6 +240,7 @@ function timeInterleaved(ctx, cmds) {
 
 /** Median of several runs of a fast command, plus one extra run for peak memory. */
 function timeFast(ctx, cwd, cmd, args, label, extra = {}) {
+  waitOutDeletes(ctx);
   const t = timeRepeated(cmd, args, { cwd, env: GIT_ENV, reps: ctx.o.reps, warmup: 1, timeoutS: ctx.o.timeoutS, ...extra });
   const m = run(cmd, args, { cwd, env: GIT_ENV, rss: true, timeoutS: ctx.o.timeoutS });
   const out = { seconds: t.seconds, runs: t.runs, reps: t.reps, rssKiB: m.rssKiB, load1: os.loadavg()[0] };
@@ -281,7 +318,11 @@ function suiteMlv(ctx, plain, round = 1) {
     run('sync', []);
   };
   log(`mlv checkout × ${ctx.o.checkoutReps} …`);
-  const co = timeRepeated(...mlv('checkout', '-q'), { cwd: repo, env: GIT_ENV, reps: ctx.o.checkoutReps, warmup: 0, before: clear, rss: true, timeoutS: ctx.o.timeoutS });
+  const before = () => {
+    waitOutDeletes(ctx); // (the previous run's delete)
+    clear();
+  };
+  const co = timeRepeated(...mlv('checkout', '-q'), { cwd: repo, env: GIT_ENV, reps: ctx.o.checkoutReps, warmup: 0, before, rss: true, timeoutS: ctx.o.timeoutS });
   r.checkout = { seconds: co.seconds, runs: co.runs, reps: co.reps, rssKiB: co.rssKiB, load1: os.loadavg()[0] };
   log(`mlv checkout: median ${fmtS(r.checkout)} s (${co.runs.map(fmtS).join(' ')})`);
   checkRestored(ctx, repo, 'mlv checkout');
@@ -306,9 +347,10 @@ function suiteLfs(ctx, round = 1) {
   settle(repo);
   r.status = timeFast(ctx, repo, 'git', ['status'], 'git-lfs: git status');
   r.readd = timeFast(ctx, repo, 'git', ['add', 'big.bin', 'images'], 'git-lfs: git add (unchanged)');
+  waitOutDeletes(ctx);
   rmrf(join(repo, 'big.bin'));
   rmrf(join(repo, 'images'));
-  r.checkout = timeOnce(ctx, repo, 'git', ['checkout', '--', '.'], 'git-lfs: git checkout -- .');
+  r.checkout = timeOnce(ctx, repo, 'git', ['checkout', '--', '.'], 'git-lfs: git checkout -- .', GIT_ENV, { ownDelete: true });
   checkRestored(ctx, repo, 'git-lfs checkout');
   rmrf(repo);
   return r;
@@ -328,8 +370,9 @@ function suiteAnnex(ctx) {
   const targets = folder ? ['big.bin', 'images'] : ['big.bin'];
   r.status = timeFast(ctx, repo, 'git', ['status'], 'git-annex: git status');
   r.readd = timeFast(ctx, repo, 'git', ['annex', 'add', '-q', ...targets], 'git-annex: git annex add (unchanged)');
+  waitOutDeletes(ctx);
   for (const t of targets) rmrf(join(repo, t));
-  r.checkout = timeOnce(ctx, repo, 'git', ['checkout', '--', '.'], 'git-annex: git checkout -- . (symlinks)');
+  r.checkout = timeOnce(ctx, repo, 'git', ['checkout', '--', '.'], 'git-annex: git checkout -- . (symlinks)', GIT_ENV, { ownDelete: true });
   rmrf(repo);
   return r;
 }
@@ -372,8 +415,9 @@ function suiteScaling(ctx) {
     };
     row.status = fast(['status'], 'mlv status');
     row.readd = fast(['add', '-q', 'images'], 'mlv add (unchanged)');
+    waitOutDeletes(ctx);
     rmrf(join(repo, 'images'));
-    row.checkout = timeOnce(ctx, repo, ...mlv('checkout', '-q'), `scaling ${n}: mlv checkout`);
+    row.checkout = timeOnce(ctx, repo, ...mlv('checkout', '-q'), `scaling ${n}: mlv checkout`, GIT_ENV, { ownDelete: true });
     const restored = countFiles(join(repo, 'images'));
     if (restored !== n) throw new Error(`scaling ${n}: checkout restored ${restored} files`);
     row.peakRssKiB = Math.max(...[row.add, row.status, row.readd, row.checkout].map((x) => x.rssKiB ?? 0)) || null;
@@ -549,6 +593,8 @@ async function main() {
     process.exit(130);
   });
   const results = { machine: machineInfo(ctx), build, options: o, load: { start: os.loadavg() } };
+  ctx.deleteWaitS = o.deleteWaitS ?? 0;
+  if (ctx.deleteWaitS > 0) log(`waiting out deletes: ${ctx.deleteWaitS} s (--delete-wait)`);
   const t0 = Date.now();
   log(`temp folder ${tmp}${o.keep ? ' (kept)' : ''}`);
   try {
@@ -605,6 +651,7 @@ async function main() {
   } finally {
     results.load.end = os.loadavg();
     results.elapsedS = (Date.now() - t0) / 1000;
+    results.deleteWaitS = { setting: ctx.deleteWaitS, waited: Math.round(ctx.deleteWaits ?? 0) };
     results.skipped = ctx.skipped;
     cleanup();
   }
@@ -614,7 +661,7 @@ async function main() {
   const out = [];
   const M = results.machine;
   out.push(`mlv bench — ${M.date.slice(0, 16).replace('T', ' ')} UTC — ${M.cpu}, ${M.memGiB} GiB RAM, ${M.os}, Node ${M.node}, temp on ${M.tmpFs}`);
-  out.push(`load average (1/5/15 min): start ${results.load.start.map((x) => x.toFixed(2)).join(' ')}, end ${results.load.end.map((x) => x.toFixed(2)).join(' ')}; total ${results.elapsedS.toFixed(0)} s`);
+  out.push(`load average (1/5/15 min): start ${results.load.start.map((x) => x.toFixed(2)).join(' ')}, end ${results.load.end.map((x) => x.toFixed(2)).join(' ')}; total ${results.elapsedS.toFixed(0)} s${results.deleteWaitS.waited ? `, of which ${results.deleteWaitS.waited} s waiting out deletes (--delete-wait ${results.deleteWaitS.setting})` : ''}`);
   out.push(`${Object.entries(M.versions).filter(([, v]) => v).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
   out.push(`mlv at ${build.commit ?? '?'}${build.uncommittedSrcFiles ? ` (+${build.uncommittedSrcFiles} uncommitted src files)` : ''}; native helper: ${build.nativeHelper ? 'yes' : 'no (JavaScript walk)'}`);
   out.push('');

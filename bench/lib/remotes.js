@@ -79,8 +79,7 @@ export async function benchRemotes(ctx, h) {
   /**
    * Pushes and pulls with mlv and rclone, `rounds` times. Each round uses fresh targets and clones, and
    * alternates which tool goes first; the previous round's copies are deleted at its start (so the disk
-   * holds one round at a time), which may slow the round's first writes down on an ext4 mounted with
-   * `discard`: alternating gives both tools that luck in turn.
+   * holds one round at a time), and `timeOnce` waits that delete out on ext4 (`--delete-wait`).
    */
   const measure = (kind, mlvUrlFor, configure, rcloneTargetFor, env, rcloneFlags = [], cleanRound = () => {}) => {
     const per = { push: [], pull: [], fetch: [], verify: [], rclonePush: [], rclonePull: [], rcloneCheck: [] };
