@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRemote } from '../../src/core/remotes/open-remote.js';
+import { hashBytes } from '../../src/core/objects/hash.js';
 import { keyFor, remoteContract } from './remote-contract.js';
 
 let base: string;
@@ -36,6 +37,23 @@ describe('local folder remote', () => {
     await viaFileUrl.put(keyFor(1), src);
     expect(await viaRelative.hasMany([keyFor(1)])).toEqual(new Set([keyFor(1)]));
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('hashes an object where it lies (remote verify), naming a missing one', async () => {
+    const dir = join(base, 'in-place');
+    await mkdir(dir);
+    const remote = await openRemote('p', { url: dir });
+    const src = join(base, 'in-place-payload');
+    const data = Buffer.alloc(3 << 20, 7);
+    await writeFile(src, data);
+    await remote.put(keyFor('whole'), src);
+    let counted = 0;
+    expect(await remote.hashInPlace!(keyFor('whole'), 'xxh128', { onBytes: (n) => (counted += n) })).toEqual({ hex: await hashBytes('xxh128', data), size: data.length });
+    expect(counted).toBe(data.length);
+    await expect(remote.hashInPlace!(keyFor('absent'), 'xxh128')).rejects.toMatchObject({ code: 'REMOTE_OBJECT_MISSING' });
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(remote.hashInPlace!(keyFor('whole'), 'xxh128', { signal: aborted.signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
   it('publishes deferred puts only on flush, and discard leaves nothing behind', async () => {

@@ -47,16 +47,17 @@ export async function remoteVerify(repo: Repo, targets: string[] = [], opts: Tra
     await warmHasher(repo.store.algo);
     /**
      * Downloads and hashes one object: a small one (as its pointer or tree says, or a tree) into memory
-     * where the remote offers it, else into a temp file — 20,000 small objects then cost no temp file
-     * each to create, read back and delete.
+     * where the remote offers it — 20,000 small objects then cost no temp file each to create, read back
+     * and delete — a big one where it lies (a folder remote), else through a temp file.
      */
     const fetchAndHash = async (oid: string): Promise<{ hex: string; size: number }> => {
       const expected = needed.files.get(oid);
       if (remote.getBytes && (expected === undefined || expected <= SMALL_OBJECT)) {
         const data = await remote.getBytes(objectKey(oid), SMALL_OBJECT, { signal: opts.signal });
         if (data !== null) return { hex: hashBytesSync(repo.store.algo, data), size: data.length };
-        // bigger than that: through a file below
+        // bigger than that: in place or through a file below
       }
+      if (remote.hashInPlace) return await remote.hashInPlace(objectKey(oid), repo.store.algo, { signal: opts.signal });
       const tmp = repo.store.newTempPath();
       try {
         await remote.get(objectKey(oid), tmp, { signal: opts.signal });

@@ -27,7 +27,8 @@ import { nativeHelper, writeFailureError } from '../native.js';
 import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
 import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, SpreadTempFolders, syncFileSystem, writeNewFileSync, type CloneSupport } from '../objects/store.js';
-import { readWholeIfSmall } from '../objects/hash.js';
+import { hashFile, readWholeIfSmall } from '../objects/hash.js';
+import type { HashAlgo } from '../objects/oid.js';
 
 /** Below this many keys `hasMany` stats each key; above, it lists the folders they live in. */
 const STAT_EACH_LIMIT = 256;
@@ -294,6 +295,22 @@ export class LocalRemote implements KindedRemote {
     }
     if (data) opts.onBytes?.(data.length);
     return data;
+  }
+
+  /** Hashes an object where it lies: verifying a folder remote needs no copy of it. */
+  async hashInPlace(key: string, algo: HashAlgo, opts: TransferOptions = {}): Promise<{ hex: string; size: number }> {
+    await this.ensureRoot();
+    throwIfAborted(opts.signal);
+    try {
+      return await hashFile(algo, this.pathOf(key), (n) => {
+        throwIfAborted(opts.signal);
+        opts.onBytes?.(n);
+      });
+    } catch (err) {
+      if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw objectMissing(this.name, this.url, key, err);
+      throw this.fsError(err, 'reading', key);
+    }
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObjectInfo> {

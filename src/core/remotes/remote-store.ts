@@ -83,4 +83,9 @@ export interface RemoteStore {
    * null, having read nothing, when the object is bigger than `maxBytes` (the caller then uses `get`).
    */
   getBytes?(key: string, maxBytes: number, opts?: TransferOptions): Promise<Buffer | null>;
+  /**
+   * Optional, for stores whose objects can be read where they lie (a folder): hashes `key` with `algo`
+   * without copying it anywhere, for `remote verify`. Kinds without it are verified through a download.
+   */
+  hashInPlace?(key: string, algo: HashAlgo, opts?: TransferOptions): Promise<{ hex: string; size: number }>;
 }
