@@ -669,6 +669,15 @@ function sameContentStat(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
+/** Copies `src` to a new `dest` and returns the hash and size of the bytes `dest` holds. */
+type CopyAndHash = (
+  algo: HashAlgo,
+  src: string,
+  dest: string,
+  onBytes?: (n: number) => void,
+  opts?: { mode?: number; fsync?: boolean },
+) => Promise<{ hex: string; size: number }>;
+
 /**
  * Copies `src` to a new `dest` in the kernel (copy_file_range/sendfile: no bytes pass through this
  * process), then hashes `dest` while fsync makes it durable. The hash is thus always that of the bytes
@@ -678,13 +687,7 @@ function sameContentStat(a: Stats, b: Stats): boolean {
  * 100 ms); an error it throws (an abort) is thrown once the copy has finished, and `dest` is left for
  * the caller to remove, as on any failure.
  */
-async function copyThenHash(
-  algo: HashAlgo,
-  src: string,
-  dest: string,
-  onBytes?: (n: number) => void,
-  opts: { mode?: number; fsync?: boolean } = {},
-): Promise<{ hex: string; size: number }> {
+const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   let reported = 0;
   let stopped: unknown;
   const report = (size: number) => {
@@ -716,7 +719,7 @@ async function copyThenHash(
   } finally {
     await fh.close();
   }
-}
+};
 
 /**
  * Copies `src` to a new `dest` (mode `mode`, default 0444) and returns the hash of the bytes `dest`
@@ -724,25 +727,13 @@ async function copyThenHash(
  * Git's, don't). Objects over SMALL_OBJECT are copied by the kernel (`copyThenHash`), smaller ones pass
  * through this process once (`copyThroughHasher`), which costs fewer system calls.
  */
-export async function copyAndHash(
-  algo: HashAlgo,
-  src: string,
-  dest: string,
-  onBytes?: (n: number) => void,
-  opts: { mode?: number; fsync?: boolean } = {},
-): Promise<{ hex: string; size: number }> {
+export const copyAndHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   const big = (await stat(src)).size > SMALL_OBJECT;
   return (big ? copyThenHash : copyThroughHasher)(algo, src, dest, onBytes, opts);
-}
+};
 
 /** Copies `src` to `dest` (created exclusively with `mode`) through a fixed buffer, hashing the same bytes. */
-async function copyThroughHasher(
-  algo: HashAlgo,
-  src: string,
-  dest: string,
-  onBytes?: (n: number) => void,
-  opts: { mode?: number; fsync?: boolean } = {},
-): Promise<{ hex: string; size: number }> {
+const copyThroughHasher: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   const input = await open(src, 'r');
   let output;
   try {
@@ -775,4 +766,4 @@ async function copyThroughHasher(
     await output.close();
   }
   return { hex: h.digestHex(), size };
-}
+};
