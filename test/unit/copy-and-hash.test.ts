@@ -38,15 +38,32 @@ describe('copyAndHash', () => {
   });
 
   it.each([
-    ['small', 1000],
-    ['big', SMALL_OBJECT * 2],
-  ])('an error thrown by the progress callback (an abort) ends the copy with that error (%s)', async (_name, size) => {
+    ['small', 1000, false],
+    ['big', SMALL_OBJECT * 2, false],
+    ['big, interruptible', SMALL_OBJECT * 2, true],
+  ])('an error thrown by the progress callback (an abort) ends the copy with that error (%s)', async (_name, size, interruptible) => {
     const dir = tempDir('mlv-copy-');
     writeFileSync(join(dir, 'src'), randomBytes(size));
     const abort = new Error('aborted by the test');
     const onBytes = () => {
       throw abort;
     };
-    await expect(copyAndHash('xxh128', join(dir, 'src'), join(dir, 'dest'), onBytes)).rejects.toBe(abort);
+    await expect(copyAndHash('xxh128', join(dir, 'src'), join(dir, 'dest'), onBytes, { interruptible })).rejects.toBe(abort);
+  });
+
+  it('an interruptible copy stops at the first chunk after an abort, not at the end of the file', async () => {
+    const dir = tempDir('mlv-copy-');
+    const size = SMALL_OBJECT * 32; // 8 chunks of 4 MiB
+    writeFileSync(join(dir, 'src'), randomBytes(size));
+    let calls = 0;
+    let copied = 0;
+    const onBytes = (n: number) => {
+      calls++;
+      copied += n;
+      throw new Error('aborted by the test');
+    };
+    await expect(copyAndHash('xxh128', join(dir, 'src'), join(dir, 'dest'), onBytes, { interruptible: true })).rejects.toThrow('aborted by the test');
+    expect(calls).toBe(1);
+    expect(copied).toBeLessThan(size);
   });
 });

@@ -675,7 +675,7 @@ type CopyAndHash = (
   src: string,
   dest: string,
   onBytes?: (n: number) => void,
-  opts?: { mode?: number; fsync?: boolean },
+  opts?: { mode?: number; fsync?: boolean; interruptible?: boolean },
 ) => Promise<{ hex: string; size: number }>;
 
 /**
@@ -725,10 +725,12 @@ const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) =>
  * Copies `src` to a new `dest` (mode `mode`, default 0444) and returns the hash of the bytes `dest`
  * holds. `fsync` makes `dest` durable before returning (the cache needs it; workspace copies, like
  * Git's, don't). Objects over SMALL_OBJECT are copied by the kernel (`copyThenHash`), smaller ones pass
- * through this process once (`copyThroughHasher`), which costs fewer system calls.
+ * through this process once (`copyThroughHasher`), which costs fewer system calls. `interruptible`:
+ * the copy must end within a 4 MiB chunk when `onBytes` throws (an abort that does not end the process,
+ * as in push and fetch), which a kernel copy cannot; it then always passes through this process.
  */
 export const copyAndHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
-  const big = (await stat(src)).size > SMALL_OBJECT;
+  const big = !opts.interruptible && (await stat(src)).size > SMALL_OBJECT;
   return (big ? copyThenHash : copyThroughHasher)(algo, src, dest, onBytes, opts);
 };
 
