@@ -52,9 +52,9 @@ What to run
 Deletes
   ext4 without a journal (as on this VM) checks every freed inode it passes when it allocates a new one
   and skips those freed in the last 60 s, or 6 minutes while their inode table block is unwritten (new
-  files make it so). Creating files is 2-3x slower all that time: 20,000 files copied in 0.7-1.2 s on a
-  quiet disk took 2.4-3.4 s right after 60,000 files were deleted, 2.3 s 65 s later and 1.6 s 130 s
-  later. The bench deletes a lot (each round's repos, checkout's restored files), which both tools pay
+  files make it so; per the kernel's recently_deleted). Creating files is 2-3x slower meanwhile: 20,000
+  files copied in 0.7-1.2 s on a quiet disk took 2.4-3.4 s right after 60,000 files were deleted, 2.3 s
+  65 s later and 1.6 s 130 s later. The bench deletes a lot (each round's repos, checkout's restored files), which both tools pay
   for alike. --delete-wait <s> syncs and waits before each timed command until <s> seconds have passed
   since the bench last deleted anything (a checkout's own delete, part of what it measures, is not
   waited out): steadier figures, at ~6 minutes a wait.
@@ -100,9 +100,9 @@ function parseOptions() {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  const num = (v, name) => {
+  const num = (v, name, { zero = false } = {}) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, got ${v}`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && !zero)) throw new Error(`--${name} needs a ${zero ? 'non-negative' : 'positive'} number, got ${v}`);
     return n;
   };
   const scale = values.scale != null ? num(values.scale, 'scale') : process.env.MLV_BENCH_SCALE ? num(process.env.MLV_BENCH_SCALE, 'MLV_BENCH_SCALE') : 1;
@@ -124,7 +124,7 @@ function parseOptions() {
     skipAnnexFolder: !!values['skip-annex-folder'] || (files > 20000 && !values['annex-folder']),
     annexFolderAuto: !values['skip-annex-folder'] && files > 20000 && !values['annex-folder'],
     timeoutS: values.timeout != null ? num(values.timeout, 'timeout') : 1200,
-    deleteWaitS: values['delete-wait'] != null ? Number(values['delete-wait']) : undefined,
+    deleteWaitS: values['delete-wait'] != null ? num(values['delete-wait'], 'delete-wait', { zero: true }) : 0,
     scaling: !!values.scaling,
     scalingFiles: (values['scaling-files'] ?? '25000,50000,100000').split(',').map((s) => Math.round(num(s.trim(), 'scaling-files'))),
     main: !values['no-main'],
@@ -195,11 +195,11 @@ function settle(repo) {
 }
 
 /**
- * Waits, after a sync, until `ctx.deleteWaitS` seconds have passed since the bench last deleted files:
- * ext4 creates files 2-3x slower for about a minute after deletes (see "Deletes" in the help).
+ * Waits, after a sync, until `ctx.o.deleteWaitS` seconds have passed since the bench last deleted files:
+ * ext4 without a journal creates files 2-3x slower for minutes after deletes (see "Deletes" in the help).
  */
 function waitOutDeletes(ctx) {
-  const left = lastDelete + ctx.deleteWaitS * 1000 - Date.now();
+  const left = lastDelete + ctx.o.deleteWaitS * 1000 - Date.now();
   if (left <= 0) return;
   run('sync', []);
   log(`waiting ${(left / 1000).toFixed(0)} s: files were deleted ${((Date.now() - lastDelete) / 1000).toFixed(0)} s ago (--delete-wait)`);
@@ -593,8 +593,7 @@ async function main() {
     process.exit(130);
   });
   const results = { machine: machineInfo(ctx), build, options: o, load: { start: os.loadavg() } };
-  ctx.deleteWaitS = o.deleteWaitS ?? 0;
-  if (ctx.deleteWaitS > 0) log(`waiting out deletes: ${ctx.deleteWaitS} s (--delete-wait)`);
+  if (o.deleteWaitS > 0) log(`waiting out deletes: ${o.deleteWaitS} s (--delete-wait)`);
   const t0 = Date.now();
   log(`temp folder ${tmp}${o.keep ? ' (kept)' : ''}`);
   try {
@@ -651,7 +650,7 @@ async function main() {
   } finally {
     results.load.end = os.loadavg();
     results.elapsedS = (Date.now() - t0) / 1000;
-    results.deleteWaitS = { setting: ctx.deleteWaitS, waited: Math.round(ctx.deleteWaits ?? 0) };
+    results.deleteWaitS = { setting: o.deleteWaitS, waited: Math.round(ctx.deleteWaits ?? 0) };
     results.skipped = ctx.skipped;
     cleanup();
   }

@@ -79,7 +79,7 @@ export async function benchRemotes(ctx, h) {
   /**
    * Pushes and pulls with mlv and rclone, `rounds` times. Each round uses fresh targets and clones, and
    * alternates which tool goes first; the previous round's copies are deleted at its start (so the disk
-   * holds one round at a time), and `timeOnce` waits that delete out on ext4 (`--delete-wait`).
+   * holds one round at a time); with `--delete-wait`, `timeOnce` waits that delete out.
    */
   const measure = (kind, mlvUrlFor, configure, rcloneTargetFor, env, rcloneFlags = [], cleanRound = () => {}) => {
     const per = { push: [], pull: [], fetch: [], verify: [], rclonePush: [], rclonePull: [], rcloneCheck: [] };
