@@ -290,8 +290,7 @@ export class LocalRemote implements KindedRemote {
     try {
       data = readWholeIfSmall(this.pathOf(key), maxBytes);
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw objectMissing(this.name, this.url, key, err);
-      throw this.fsError(err, 'downloading', key);
+      throw this.readError(err, key);
     }
     if (data) opts.onBytes?.(data.length);
     return data;
@@ -308,9 +307,17 @@ export class LocalRemote implements KindedRemote {
       });
     } catch (err) {
       if (errnoCode(err) === 'ABORT_ERR' || opts.signal?.aborted) throw abortedError();
-      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw objectMissing(this.name, this.url, key, err);
-      throw this.fsError(err, 'reading', key);
+      throw this.readError(err, key);
     }
+  }
+
+  /**
+   * The error for reading an object where it lies: missing (no such file, or a file where a folder
+   * should be), or the file-system error naming the object.
+   */
+  private readError(err: unknown, key: string): Error {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return objectMissing(this.name, this.url, key, err);
+    return this.fsError(err, 'downloading', key);
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObjectInfo> {
