@@ -6,7 +6,13 @@
 /* The errno name Node uses for `err` (ENOENT, EACCES, ENOSPC…), EIO for the rest. */
 const char *mlv_errno_code(int err);
 
+/* An Error like fs's: `code` is the errno name, with `path` and `syscall`. */
+napi_value mlv_errno_error(napi_env env, int e, const char *syscall, const char *path);
+
 /* Adds queueWrite and drainWrites (writer.c) to the module's exports. */
 void mlv_register_writer(napi_env env, napi_value exports);
+
+/* Adds copyRange (copy.c) to the module's exports. */
+void mlv_register_copy(napi_env env, napi_value exports);
 
 #endif

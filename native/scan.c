@@ -95,7 +95,7 @@ const char *mlv_errno_code(int e) {
 }
 
 /* An Error like fs's: `code` is the errno name, with `path` and `syscall`. */
-static napi_value errno_error(napi_env env, int e, const char *syscall, const char *path) {
+napi_value mlv_errno_error(napi_env env, int e, const char *syscall, const char *path) {
   char msg[4300];
   snprintf(msg, sizeof msg, "%s: %s, %s '%s'", mlv_errno_code(e), strerror(e), syscall, path);
   napi_value code, message, err, value;
@@ -420,7 +420,7 @@ static void free_job(scan_job_t *job) {
 static napi_value scan_result(napi_env env, scan_job_t *job, napi_value *error) {
   *error = NULL;
   if (job->err) {
-    *error = errno_error(env, job->err, "scandir", job->err_path);
+    *error = mlv_errno_error(env, job->err, "scandir", job->err_path);
     return NULL;
   }
   list_t *l = &job->list;
@@ -505,7 +505,7 @@ static void scan_complete(napi_env env, napi_status status, void *data) {
       bool pending = false;
       napi_is_exception_pending(env, &pending);
       if (pending) napi_get_and_clear_last_exception(env, &error);
-      else error = errno_error(env, EIO, "scandir", job->root);
+      else error = mlv_errno_error(env, EIO, "scandir", job->root);
     }
     napi_reject_deferred(env, job->deferred, error);
   }
@@ -525,7 +525,7 @@ static napi_value scan_tree_async(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "mlv:scanTree", NAPI_AUTO_LENGTH, &name);
   if (napi_create_async_work(env, NULL, name, scan_execute, scan_complete, job, &job->work) != napi_ok ||
       napi_queue_async_work(env, job->work) != napi_ok) {
-    napi_value error = errno_error(env, ENOMEM, "scandir", job->root);
+    napi_value error = mlv_errno_error(env, ENOMEM, "scandir", job->root);
     napi_reject_deferred(env, job->deferred, error);
     free_job(job);
   }
@@ -549,14 +549,14 @@ static napi_value stat_entries(napi_env env, napi_callback_info info) {
   }
   int fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    napi_throw(env, errno_error(env, errno, "scandir", dir_path));
+    napi_throw(env, mlv_errno_error(env, errno, "scandir", dir_path));
     return NULL;
   }
   DIR *dir = fdopendir(fd);
   if (!dir) {
     int e = errno;
     close(fd);
-    napi_throw(env, errno_error(env, e, "scandir", dir_path));
+    napi_throw(env, mlv_errno_error(env, e, "scandir", dir_path));
     return NULL;
   }
   napi_value names, buffer, stats;
@@ -599,7 +599,7 @@ static napi_value stat_entries(napi_env env, napi_callback_info info) {
   closedir(dir);
   if (failed) {
     free(numbers);
-    napi_throw(env, errno_error(env, failed, "scandir", dir_path));
+    napi_throw(env, mlv_errno_error(env, failed, "scandir", dir_path));
     return NULL;
   }
   void *data = NULL;
@@ -626,6 +626,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_create_function(env, "statEntries", NAPI_AUTO_LENGTH, stat_entries, NULL, &fn);
   napi_set_named_property(env, exports, "statEntries", fn);
   mlv_register_writer(env, exports);
+  mlv_register_copy(env, exports);
   return exports;
 }
 

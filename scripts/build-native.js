@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const addon = join(root, 'build/Release/mlv_native.node');
-const sources = ['native/scan.c', 'native/writer.c', 'native/native.h', 'binding.gyp'].map((f) => join(root, f));
+const sources = ['native/scan.c', 'native/writer.c', 'native/copy.c', 'native/native.h', 'binding.gyp'].map((f) => join(root, f));
 const required = process.env.MLV_REQUIRE_NATIVE === '1';
 
 function skip(reason) {

@@ -1,7 +1,8 @@
 /**
  * The optional native helper (native/*.c, built by `npm install` with node-gyp). It lists a folder
  * tree and stats its files in one call, which makes `status` and re-`add` of big folders about twice as
- * fast, and creates many small files on four writer threads (adds, pushes and checkouts). Without
+ * fast, creates many small files on four writer threads (adds, pushes and checkouts), and copies big
+ * files in the kernel in ranges that can be stopped between them. Without
  * it (no compiler at install time, another platform, or `MLV_NATIVE=0`) mlv walks folders and writes
  * files in JavaScript, with the same results.
  */
@@ -47,6 +48,12 @@ export interface NativeHelper {
   queueWrite(path: string, data: Uint8Array, mode: number, dest?: string): void;
   /** Waits for every queued write; the failures since the last drain. */
   drainWrites(): NativeWriteFailure[];
+  /**
+   * Copies up to `length` bytes at `offset` of `inFd` to the same offset of `outFd` in the kernel
+   * (copy_file_range, else sendfile) on a libuv thread: the bytes copied, fewer only at the source's
+   * end. `writeBack` starts writing them to the disk. Rejects like fs.copyFile (path `src`, dest `dest`).
+   */
+  copyRange(inFd: number, outFd: number, offset: number, length: number, src: string, dest: string, writeBack?: boolean): Promise<number>;
 }
 
 export const SCAN_FIELDS = 7;

@@ -225,7 +225,7 @@ describe('a full disk', () => {
   });
 
   it.skipIf(!mounted).each([
-    ['a big file (streamed)', { 'big.bin': 4 << 20 }, 'big.bin'],
+    ['a big file (copied by the kernel)', { 'big.bin': 4 << 20 }, 'big.bin'],
     ['a folder of small files (batched)', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`d/f${i}`, 100_000])), 'd'],
   ])('add of %s fails clearly, the workspace intact, no partial object, no pointer', async (_what, sizes, target) => {
     const cacheDir = join(mnt, `cache-${target}`);

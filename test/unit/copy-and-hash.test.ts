@@ -1,25 +1,38 @@
 /**
- * `copyAndHash`: small objects pass through the process once, big ones are copied by the kernel and the
- * copy is hashed. Either way the answer is the hash of the bytes the new file holds, with its mode.
+ * `copyAndHash`: small objects pass through the process once, big ones are copied by the kernel (in
+ * ranges with the native helper, else in one call) and the copy is hashed. Either way the answer is the
+ * hash of the bytes the new file holds, with its mode. Each path is also checked by itself, so the one
+ * not taken on this machine (no native helper, or one built) is proven too.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hashBytes } from '../../src/core/objects/hash.js';
-import { copyAndHash, SMALL_OBJECT } from '../../src/core/objects/store.js';
+import { hashBytes, hashFile } from '../../src/core/objects/hash.js';
+import { nativeHelper } from '../../src/core/native.js';
+import { COPY_RANGE, copyAndHash, copyInRanges, copyThenHash, copyThroughHasher, SMALL_OBJECT } from '../../src/core/objects/store.js';
 import { tempDir } from '../helpers/repo.js';
 
-describe('copyAndHash', () => {
+const native = nativeHelper();
+if (!native) console.log('copy-and-hash.test: the native helper is not built (npm install builds it with node-gyp); copyInRanges skipped');
+
+const copiers = [
+  ['copyAndHash', copyAndHash],
+  ['copyThroughHasher', copyThroughHasher],
+  ['copyThenHash', copyThenHash],
+  ...(native ? [['copyInRanges', copyInRanges] as const] : []),
+] as const;
+
+describe.each(copiers)('%s', (_name, copy) => {
   it.each([
-    ['a small file (through the process)', 100_000],
-    ['a big file (copied by the kernel)', SMALL_OBJECT * 3 + 17],
-  ])('%s: the copy, its hash, its mode and the byte count', async (_name, size) => {
+    ['a small file', 100_000],
+    ['a big file', SMALL_OBJECT * 3 + 17],
+  ])('%s: the copy, its hash, its mode and the byte count', async (_what, size) => {
     const dir = tempDir('mlv-copy-');
     const data = randomBytes(size);
     writeFileSync(join(dir, 'src'), data, { mode: 0o644 });
     let counted = 0;
-    const r = await copyAndHash('xxh128', join(dir, 'src'), join(dir, 'dest'), (n) => (counted += n), { mode: 0o444 });
+    const r = await copy('xxh128', join(dir, 'src'), join(dir, 'dest'), (n) => (counted += n), { mode: 0o444 });
     expect(readFileSync(join(dir, 'dest')).equals(data)).toBe(true);
     expect(r).toEqual({ hex: await hashBytes('xxh128', data), size });
     expect(counted).toBe(size);
@@ -29,32 +42,41 @@ describe('copyAndHash', () => {
   it.each([
     ['small', 1000],
     ['big', SMALL_OBJECT * 2],
-  ])('never writes over an existing file (%s)', async (_name, size) => {
+  ])('never writes over an existing file (%s)', async (_what, size) => {
     const dir = tempDir('mlv-copy-');
     writeFileSync(join(dir, 'src'), randomBytes(size));
     writeFileSync(join(dir, 'dest'), 'keep me');
-    await expect(copyAndHash('xxh128', join(dir, 'src'), join(dir, 'dest'))).rejects.toMatchObject({ code: 'EEXIST' });
+    await expect(copy('xxh128', join(dir, 'src'), join(dir, 'dest'))).rejects.toMatchObject({ code: 'EEXIST' });
     expect(readFileSync(join(dir, 'dest'), 'utf8')).toBe('keep me');
   });
 
   it.each([
-    ['small', 1000, false],
-    ['big', SMALL_OBJECT * 2, false],
-    ['big, interruptible', SMALL_OBJECT * 2, true],
-  ])('an error thrown by the progress callback (an abort) ends the copy with that error (%s)', async (_name, size, interruptible) => {
+    ['small', 1000],
+    ['big', SMALL_OBJECT * 2],
+  ])('an error thrown by the progress callback (an abort) ends the copy with that error (%s)', async (_what, size) => {
     const dir = tempDir('mlv-copy-');
     writeFileSync(join(dir, 'src'), randomBytes(size));
     const abort = new Error('aborted by the test');
     const onBytes = () => {
       throw abort;
     };
-    await expect(copyAndHash('xxh128', join(dir, 'src'), join(dir, 'dest'), onBytes, { interruptible })).rejects.toBe(abort);
+    await expect(copy('xxh128', join(dir, 'src'), join(dir, 'dest'), onBytes)).rejects.toBe(abort);
   });
 
-  it('an interruptible copy stops at the first chunk after an abort, not at the end of the file', async () => {
+  it('a missing source is an ENOENT naming it, and no copy is left', async () => {
     const dir = tempDir('mlv-copy-');
-    const size = SMALL_OBJECT * 32; // 8 chunks of 4 MiB
-    writeFileSync(join(dir, 'src'), randomBytes(size));
+    await expect(copy('xxh128', join(dir, 'gone'), join(dir, 'dest'))).rejects.toMatchObject({ code: 'ENOENT', path: join(dir, 'gone') });
+    expect(() => statSync(join(dir, 'dest'))).toThrow();
+  });
+});
+
+describe('big copies', () => {
+  it('an interruptible one stops at the first chunk or range after an abort, not at the end of the file', async () => {
+    const dir = tempDir('mlv-copy-');
+    // Over two ranges of copyInRanges (the rest of the file a hole, so the test writes little).
+    const size = COPY_RANGE * 2 + 5;
+    writeFileSync(join(dir, 'src'), randomBytes(SMALL_OBJECT));
+    truncateSync(join(dir, 'src'), size);
     let calls = 0;
     let copied = 0;
     const onBytes = (n: number) => {
@@ -65,5 +87,35 @@ describe('copyAndHash', () => {
     await expect(copyAndHash('xxh128', join(dir, 'src'), join(dir, 'dest'), onBytes, { interruptible: true })).rejects.toThrow('aborted by the test');
     expect(calls).toBe(1);
     expect(copied).toBeLessThan(size);
+    expect(statSync(join(dir, 'dest')).size).toBeLessThan(size);
+  });
+
+  it.skipIf(!native)('copyInRanges copies a file of several ranges whole, with the hash of what it holds', async () => {
+    const dir = tempDir('mlv-copy-');
+    const size = COPY_RANGE * 2 + 12345;
+    writeFileSync(join(dir, 'src'), randomBytes(SMALL_OBJECT));
+    truncateSync(join(dir, 'src'), size);
+    let counted = 0;
+    const r = await copyInRanges('xxh128', join(dir, 'src'), join(dir, 'dest'), (n) => (counted += n));
+    expect(r).toEqual(await hashFile('xxh128', join(dir, 'src')));
+    expect(counted).toBe(size);
+    expect(statSync(join(dir, 'dest')).size).toBe(size);
+  });
+
+  // /dev/shm is a tmpfs, so a copy from it to the temp folder crosses file systems, where Linux refuses
+  // copy_file_range (EXDEV) and copyRange falls back to sendfile.
+  const shm = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tempDir('mlv-copy-')).dev;
+  it.skipIf(!native || !shm)('copyInRanges copies across file systems too', async () => {
+    const from = mkdtempSync('/dev/shm/mlv-copy-');
+    try {
+      const data = randomBytes(SMALL_OBJECT * 2 + 3);
+      writeFileSync(join(from, 'src'), data);
+      const dest = join(tempDir('mlv-copy-'), 'dest');
+      const r = await copyInRanges('xxh128', join(from, 'src'), dest, undefined, { fsync: false });
+      expect(r).toEqual({ hex: await hashBytes('xxh128', data), size: data.length });
+      expect(readFileSync(dest).equals(data)).toBe(true);
+    } finally {
+      rmSync(from, { recursive: true, force: true });
+    }
   });
 });

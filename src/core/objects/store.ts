@@ -6,6 +6,7 @@
 import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -685,10 +686,10 @@ type CopyAndHash = (
  * here took a median 0.97 s this way (6 runs) against 1.70 s reading and writing through this process
  * (9 runs), most of the difference being the kernel's time for the process's writes.
  * `dest` gets `mode` (default 0444). `onBytes` follows the copy (the size of `dest`, looked at every
- * 100 ms); an error it throws (an abort) is thrown once the copy has finished, and `dest` is left for
- * the caller to remove, as on any failure.
+ * 100 ms); an error it throws (an abort) is thrown once the whole copy has finished, and `dest` is left
+ * for the caller to remove, as on any failure. Used without the native helper, which copies in ranges.
  */
-const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
+export const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   let reported = 0;
   let stopped: unknown;
   const report = (size: number) => {
@@ -722,21 +723,80 @@ const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) =>
   }
 };
 
+/** How much one kernel copy of `copyInRanges` moves: ~60 ms of copying here, the longest wait for an abort. */
+export const COPY_RANGE = 64 << 20;
+
+/**
+ * Copies `src` to a new `dest` in the kernel like `copyThenHash`, but in ranges of COPY_RANGE (the
+ * native helper's copyRange, on a libuv thread): each range of `dest` is hashed, from the page cache,
+ * while the kernel copies the next one, and an abort thrown by `onBytes` ends the copy after the range
+ * in flight (fs.copyFile copies a whole file in one call that cannot be stopped: Ctrl-C during the
+ * copy of a 1 GiB object waited ~1 s). With `fsync`, each range's writeback starts as soon as it is
+ * copied. 1 GiB on ext4 here, copied, hashed and fsynced, three interleaved runs each: 0.92–1.00 s
+ * against 0.88–0.93 s for `copyThenHash` and 1.89–3.09 s through this process. `dest` gets `mode`
+ * (default 0444) and is left for the caller to remove on a failure.
+ */
+export const copyInRanges: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
+  const native = nativeHelper();
+  if (!native) throw new Error('copyInRanges needs the native helper');
+  const durable = opts.fsync ?? true;
+  const input = await open(src, 'r');
+  let output: FileHandle;
+  try {
+    output = await open(dest, 'wx+', opts.mode ?? 0o444);
+  } catch (err) {
+    await input.close();
+    throw err;
+  }
+  const copy = (offset: number) => native.copyRange(input.fd, output.fd, offset, COPY_RANGE, src, dest, durable);
+  const h = await acquireHasher(algo);
+  const buf = borrowBuffer(CHUNK_SIZE * 4);
+  let size = 0;
+  let next: Promise<number> | undefined = copy(0);
+  try {
+    await output.chmod(opts.mode ?? 0o444); // past the umask, as copyFile + chmod gave
+    for (let n = await next; n > 0; n = await next) {
+      next = copy(size + n);
+      onBytes?.(n);
+      for (let at = size, end = size + n; at < end; ) {
+        const { bytesRead } = await output.read(buf, 0, Math.min(buf.length, end - at), at);
+        if (bytesRead === 0) throw new MlvError('COPY_FAILED', `${dest} shrank while it was being copied to (another process wrote to it)`);
+        h.update(buf.subarray(0, bytesRead));
+        at += bytesRead;
+      }
+      size += n;
+    }
+    next = undefined;
+    if (durable) await output.sync();
+  } catch (err) {
+    h.digestHex();
+    throw err;
+  } finally {
+    await next?.catch(() => undefined); // never close a file a copy is still writing
+    returnBuffer(buf);
+    await input.close();
+    await output.close();
+  }
+  return { hex: h.digestHex(), size };
+};
+
 /**
  * Copies `src` to a new `dest` (mode `mode`, default 0444) and returns the hash of the bytes `dest`
  * holds. `fsync` makes `dest` durable before returning (the cache needs it; workspace copies, like
- * Git's, don't). Objects over SMALL_OBJECT are copied by the kernel (`copyThenHash`), smaller ones pass
- * through this process once (`copyThroughHasher`), which costs fewer system calls. `interruptible`:
- * the copy must end within a 4 MiB chunk when `onBytes` throws (an abort that does not end the process,
- * as in push and fetch), which a kernel copy cannot; it then always passes through this process.
+ * Git's, don't). Objects up to SMALL_OBJECT pass through this process once (`copyThroughHasher`), which
+ * costs fewer system calls; bigger ones are copied by the kernel, in ranges (`copyInRanges`) when the
+ * native helper is built, else in one call (`copyThenHash`). `interruptible`: the copy must end soon
+ * after `onBytes` throws (an abort that does not end the process, as in push and fetch); without the
+ * native helper it then passes through this process in 4 MiB chunks.
  */
 export const copyAndHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
-  const big = !opts.interruptible && (await stat(src)).size > SMALL_OBJECT;
-  return (big ? copyThenHash : copyThroughHasher)(algo, src, dest, onBytes, opts);
+  if ((await stat(src)).size <= SMALL_OBJECT) return copyThroughHasher(algo, src, dest, onBytes, opts);
+  if (nativeHelper()) return copyInRanges(algo, src, dest, onBytes, opts);
+  return (opts.interruptible ? copyThroughHasher : copyThenHash)(algo, src, dest, onBytes, opts);
 };
 
 /** Copies `src` to `dest` (created exclusively with `mode`) through a fixed buffer, hashing the same bytes. */
-const copyThroughHasher: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
+export const copyThroughHasher: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   const input = await open(src, 'r');
   let output;
   try {

@@ -415,7 +415,7 @@ async function copyStream(src: string, dest: string, opts: TransferOptions, mode
       opts.onBytes?.(n);
     };
     if (cloning.works !== false && (await cloneChecked(src, dest, opts.expect, mode, durable, cloning, onBytes))) return;
-    // (interruptible: a kernel copy of a big object could not stop at Ctrl-C until it had finished)
+    // (interruptible: an abort must end the copy soon, not after a whole big object)
     const { hex } = await copyAndHash(algo, src, dest, onBytes, { mode, fsync: durable, interruptible: true });
     const actual = formatOid(algo, hex);
     if (actual !== oid) {
