@@ -748,7 +748,13 @@ export const copyInRanges: CopyAndHash = async (algo, src, dest, onBytes, opts =
     await input.close();
     throw err;
   }
-  const copy = (offset: number) => native.copyRange(input.fd, output.fd, offset, COPY_RANGE, src, dest, durable);
+  const copy = (offset: number) => {
+    const copied = native.copyRange(input.fd, output.fd, offset, COPY_RANGE, src, dest, durable);
+    // Handled now, awaited later: a range that fails (a full disk) while the one before is being hashed
+    // must not be an unhandled rejection, which ends the process before the temp file is removed.
+    copied.catch(() => undefined);
+    return copied;
+  };
   const h = await acquireHasher(algo);
   const buf = borrowBuffer(CHUNK_SIZE * 4);
   let size = 0;
