@@ -332,14 +332,9 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
   const totalBytes = plan.restores.reduce((n, r) => n + r.size, 0);
   const ticker = new ProgressTicker(reporter, 'checking out', plan.restores.length, totalBytes);
   const failures: { path: string; error: MlvError }[] = [];
-  // Small files first: the writer threads create them while big ones are cloned or copied and hashed.
-  const restores = [...plan.restores.filter((r) => r.size <= SMALL_OBJECT), ...plan.restores.filter((r) => r.size > SMALL_OBJECT)];
   let interrupted = false;
-  for (const r of restores) {
-    if (signal?.aborted) {
-      interrupted = true; // what is queued and restored is settled and recorded below
-      break;
-    }
+  let stopping = false; // one part failed: the other starts nothing new
+  const restoreOne = async (r: Restore): Promise<void> => {
     const abs = `${root}/${r.rel}`;
     const oid = repo.store.oid(r.hex);
     // (A folder in the way was planned for removal and is gone; one created since makes the rename fail.)
@@ -349,7 +344,7 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
     } catch (err) {
       if (err instanceof MlvError && err.code === 'OBJECT_CORRUPT') {
         failures.push({ path: r.rel, error: err });
-        continue;
+        return;
       }
       throw err;
     }
@@ -361,6 +356,36 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
     result.restored++;
     result.bytes += r.size;
     ticker.tick(1);
+  };
+  const restoreAll = async (list: Restore[]): Promise<void> => {
+    for (const r of list) {
+      if (stopping) return;
+      if (signal?.aborted) {
+        interrupted = true; // what is queued and restored is settled and recorded below
+        return;
+      }
+      await restoreOne(r);
+    }
+  };
+  // Big files are copied (or cloned) in the background, one at a time, while this thread and the
+  // native writer's threads restore the small ones: the kernel's copy of a big file then overlaps the
+  // creation of many small ones instead of following it.
+  const big = restoreAll(plan.restores.filter((r) => r.size > SMALL_OBJECT)).then(
+    () => undefined,
+    (err: unknown) => ({ err }),
+  );
+  let failed: { err: unknown } | undefined;
+  try {
+    await restoreAll(plan.restores.filter((r) => r.size <= SMALL_OBJECT));
+  } catch (err) {
+    failed = { err };
+  }
+  stopping = failed !== undefined;
+  failed ??= await big;
+  if (failed) {
+    stopping = true;
+    await big; // never leave a copy running behind an error
+    throw failed.err;
   }
   const settled = linker.settle();
   for (const f of settled) {
@@ -375,7 +400,7 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
   recordRestored(root, queued, index);
   ticker.end();
   if (interrupted) {
-    throw new MlvError('ABORTED', `checkout was interrupted after restoring ${result.restored} of ${restores.length} files`, {
+    throw new MlvError('ABORTED', `checkout was interrupted after restoring ${result.restored} of ${plan.restores.length} files`, {
       hint: 'run the command again; it restores the rest',
     });
   }

@@ -187,6 +187,12 @@ export async function downloadObjects(
   const wanted = [...new Set(oids)];
   const present = await store.presentSet(wanted);
   const todo = wanted.filter((o) => !present.has(o));
+  if (opts.sizeOf) {
+    // Big objects first: each is copied by the kernel (or streamed) while the other jobs bring the many
+    // small ones, instead of one long copy left at the end with nothing beside it.
+    const big = (oid: string) => (opts.sizeOf!(oid) ?? 0) > SMALL_OBJECT;
+    todo.splice(0, todo.length, ...todo.filter(big), ...todo.filter((o) => !big(o)));
+  }
   const summary: TransferSummary = { transferred: 0, bytes: 0, skipped: present.size, failed: [] };
   let totalBytes: number | undefined;
   if (opts.sizeOf) {
