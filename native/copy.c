@@ -1,17 +1,20 @@
 /*
- * mlv's optional native helper, part three: copy a range of one file into another in the kernel, off
- * the main thread.
+ * mlv's optional native helper, part three: copy one file into another in the kernel, off the main
+ * thread, in steps that can be followed and stopped.
  *
- *   copyRange(inFd, outFd, offset, length, src, dest[, writeBack]) -> Promise<number>
- *       copies up to `length` bytes at `offset` of `inFd` to the same offset of `outFd` with
- *       copy_file_range (sendfile where the kernel refuses it, e.g. across file systems) on a libuv
- *       worker; resolves to the bytes copied (less than `length` only at the end of the source, 0 past
- *       it). `writeBack` starts writing the copied range to the disk
- *       (sync_file_range), so that an fsync at the end has little left to wait for. A failure rejects with an fs-like error (code, syscall "copyfile", path `src`, dest `dest`).
+ *   copyFileInSteps(inFd, outFd, src, dest, control, writeBack) -> Promise<number>
+ *       copies `inFd` from its start to the same offsets of `outFd` with copy_file_range (sendfile where
+ *       the kernel refuses it, e.g. across file systems) on a libuv worker, COPY_STEP bytes at a time.
+ *       `control` is a BigInt64Array of 2 shared with the caller: after each step the worker stores the
+ *       bytes copied so far in control[1], and it stops before the next step once control[0] is not 0
+ *       (an abort). `writeBack` starts writing each step to the disk (sync_file_range), so that an fsync
+ *       at the end has little left to wait for. Resolves to the bytes copied (all of them unless
+ *       stopped); a failure rejects with an fs-like error (code, syscall "copyfile", path `src`, dest
+ *       `dest`).
  *
- * Node's fs.copyFile also copies in the kernel, but only a whole file in one call, which cannot be
- * stopped: Ctrl-C during a 1 GiB copy had to wait ~1 s for it. Copied in ranges, a copy stops after the
- * range in flight, and the part already copied can be hashed while the kernel copies the next one.
+ * Node's fs.copyFile also copies in the kernel, but in one call that cannot be stopped: Ctrl-C during a
+ * 1 GiB copy had to wait ~1 s for it. Here the copy runs on without waiting for the main thread (which
+ * may be busy with many small files), while the caller hashes what control[1] says is already copied.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,65 +30,77 @@
 
 #include "native.h"
 
+#define COPY_STEP ((int64_t)64 << 20)
+
 typedef struct {
   int in_fd, out_fd;
-  int64_t offset, length;
+  int64_t *control; /* [0] abort flag (set by the caller), [1] bytes copied (set here) */
+  napi_ref control_ref;
+  bool write_back, use_sendfile;
   int64_t copied;
-  bool write_back;
   int err;
   char *src, *dest;
   napi_deferred deferred;
   napi_async_work work;
 } copy_job_t;
 
-/* Copies with sendfile from `off` on: the fallback where copy_file_range is refused. */
-static int copy_by_sendfile(copy_job_t *job, off_t off, int64_t left) {
-  if (lseek(job->out_fd, off, SEEK_SET) < 0) return errno;
-  while (left > 0) {
-    ssize_t n = sendfile(job->out_fd, job->in_fd, &off, (size_t)(left > (1 << 30) ? (1 << 30) : left));
+/* Copies up to `len` bytes at `off` (same offset in both files): the bytes copied (0 at the end of the
+   source), or -errno. */
+static int64_t copy_step(copy_job_t *job, int64_t off, int64_t len) {
+  int64_t done = 0;
+  while (done < len) {
+    ssize_t n;
+    if (!job->use_sendfile) {
+      off_t off_in = (off_t)(off + done), off_out = off_in;
+      n = copy_file_range(job->in_fd, &off_in, job->out_fd, &off_out, (size_t)(len - done), 0);
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        job->use_sendfile = true;
+        continue;
+      }
+      if (n == 0 && done == 0) {
+        /* The end of the source — or a file system whose copy_file_range copies nothing (some virtual
+           ones): sendfile settles which. */
+        struct stat st;
+        if (fstat(job->in_fd, &st) == 0 && st.st_size > off) {
+          job->use_sendfile = true;
+          continue;
+        }
+      }
+    } else {
+      off_t off_in = (off_t)(off + done);
+      if (lseek(job->out_fd, off_in, SEEK_SET) < 0) return -errno;
+      n = sendfile(job->out_fd, job->in_fd, &off_in, (size_t)(len - done));
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errno;
+      return -errno;
     }
     if (n == 0) break;
-    job->copied += n;
-    left -= n;
+    done += n;
   }
-  return 0;
+  return done;
 }
 
 static void copy_execute(napi_env env, void *data) {
   (void)env;
   copy_job_t *job = data;
-  off_t off_in = (off_t)job->offset, off_out = (off_t)job->offset;
-  int64_t left = job->length;
-  while (left > 0) {
-    ssize_t n = copy_file_range(job->in_fd, &off_in, job->out_fd, &off_out, (size_t)left, 0);
+  while (__atomic_load_n(&job->control[0], __ATOMIC_ACQUIRE) == 0) {
+    int64_t n = copy_step(job, job->copied, COPY_STEP);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
-        job->err = copy_by_sendfile(job, off_in, left);
-      } else {
-        job->err = errno;
-      }
+      job->err = (int)-n;
       return;
     }
-    if (n == 0) {
-      /* The end of the source — or a file system whose copy_file_range copies nothing (some virtual
-         ones): sendfile settles which. */
-      struct stat st;
-      if (fstat(job->in_fd, &st) == 0 && st.st_size > off_in) job->err = copy_by_sendfile(job, off_in, left);
-      return;
-    }
+    if (n == 0) return;
+    /* Start writing the step to the disk now (best effort: an error shows again at the caller's fsync). */
+    if (job->write_back) sync_file_range(job->out_fd, job->copied, n, SYNC_FILE_RANGE_WRITE);
     job->copied += n;
-    left -= n;
+    __atomic_store_n(&job->control[1], job->copied, __ATOMIC_RELEASE);
+    if (n < COPY_STEP) return; /* the end of the source */
   }
-  /* Start writing the range to the disk now: the caller's fsync at the end then waits only for the
-     last range, not for all of them (best effort: an error here shows again at that fsync). */
-  if (job->write_back && job->copied > 0) sync_file_range(job->out_fd, job->offset, job->copied, SYNC_FILE_RANGE_WRITE);
 }
 
-static void free_copy_job(copy_job_t *job) {
+static void free_copy_job(napi_env env, copy_job_t *job) {
+  if (job->control_ref) napi_delete_reference(env, job->control_ref);
   free(job->src);
   free(job->dest);
   free(job);
@@ -105,7 +120,7 @@ static void copy_complete(napi_env env, napi_status status, void *data) {
     napi_reject_deferred(env, job->deferred, error);
   }
   napi_delete_async_work(env, job->work);
-  free_copy_job(job);
+  free_copy_job(env, job);
 }
 
 /* A copy of the JavaScript string `v` (NULL if it is not a string or memory is short). */
@@ -120,41 +135,50 @@ static char *string_arg(napi_env env, napi_value v) {
   return s;
 }
 
-static napi_value copy_range(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+/* The BigInt64Array of at least 2 elements `v` (its memory), or NULL. */
+static int64_t *control_arg(napi_env env, napi_value v) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_bigint64_array || length < 2) return NULL;
+  return data;
+}
+
+static napi_value copy_file_in_steps(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
   copy_job_t *job = calloc(1, sizeof *job);
   if (!job) {
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 ||
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
       napi_get_value_int32(env, argv[0], &job->in_fd) != napi_ok ||
       napi_get_value_int32(env, argv[1], &job->out_fd) != napi_ok ||
-      napi_get_value_int64(env, argv[2], &job->offset) != napi_ok ||
-      napi_get_value_int64(env, argv[3], &job->length) != napi_ok || job->offset < 0 || job->length < 0 ||
-      !(job->src = string_arg(env, argv[4])) || !(job->dest = string_arg(env, argv[5]))) {
-    free_copy_job(job);
-    napi_throw_type_error(env, NULL, "copyRange(inFd, outFd, offset, length, src, dest[, writeBack]) needs two fds, two non-negative numbers and two paths");
+      !(job->src = string_arg(env, argv[2])) || !(job->dest = string_arg(env, argv[3])) ||
+      !(job->control = control_arg(env, argv[4])) ||
+      napi_create_reference(env, argv[4], 1, &job->control_ref) != napi_ok) {
+    free_copy_job(env, job);
+    napi_throw_type_error(env, NULL, "copyFileInSteps(inFd, outFd, src, dest, control[, writeBack]) needs two fds, two paths and a BigInt64Array of 2");
     return NULL;
   }
-  if (argc > 6) napi_get_value_bool(env, argv[6], &job->write_back);
+  if (argc > 5) napi_get_value_bool(env, argv[5], &job->write_back);
   napi_value promise, name;
   if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
-    free_copy_job(job);
+    free_copy_job(env, job);
     return NULL;
   }
-  napi_create_string_utf8(env, "mlv:copyRange", NAPI_AUTO_LENGTH, &name);
+  napi_create_string_utf8(env, "mlv:copyFileInSteps", NAPI_AUTO_LENGTH, &name);
   if (napi_create_async_work(env, NULL, name, copy_execute, copy_complete, job, &job->work) != napi_ok ||
       napi_queue_async_work(env, job->work) != napi_ok) {
     napi_reject_deferred(env, job->deferred, mlv_errno_error(env, ENOMEM, "copyfile", job->src));
-    free_copy_job(job);
+    free_copy_job(env, job);
   }
   return promise;
 }
 
 void mlv_register_copy(napi_env env, napi_value exports) {
   napi_value fn;
-  napi_create_function(env, "copyRange", NAPI_AUTO_LENGTH, copy_range, NULL, &fn);
-  napi_set_named_property(env, exports, "copyRange", fn);
+  napi_create_function(env, "copyFileInSteps", NAPI_AUTO_LENGTH, copy_file_in_steps, NULL, &fn);
+  napi_set_named_property(env, exports, "copyFileInSteps", fn);
 }

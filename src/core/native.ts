@@ -49,11 +49,12 @@ export interface NativeHelper {
   /** Waits for every queued write; the failures since the last drain. */
   drainWrites(): NativeWriteFailure[];
   /**
-   * Copies up to `length` bytes at `offset` of `inFd` to the same offset of `outFd` in the kernel
-   * (copy_file_range, else sendfile) on a libuv thread: the bytes copied, fewer only at the source's
-   * end. `writeBack` starts writing them to the disk. Rejects like fs.copyFile (path `src`, dest `dest`).
+   * Copies `inFd` whole to `outFd` in the kernel (copy_file_range, else sendfile) on a libuv thread, in
+   * 64 MiB steps: after each, `control[1]` holds the bytes copied so far; the copy stops before the next
+   * step once `control[0]` is not 0. `writeBack` starts writing each step to the disk. Resolves to the
+   * bytes copied; rejects like fs.copyFile (path `src`, dest `dest`).
    */
-  copyRange(inFd: number, outFd: number, offset: number, length: number, src: string, dest: string, writeBack?: boolean): Promise<number>;
+  copyFileInSteps(inFd: number, outFd: number, src: string, dest: string, control: BigInt64Array, writeBack?: boolean): Promise<number>;
 }
 
 export const SCAN_FIELDS = 7;

@@ -74,8 +74,9 @@ describe.each(copiers)('%s', (_name, copy) => {
 describe('big copies', () => {
   it('an interruptible one stops at the first chunk or range after an abort, not at the end of the file', async () => {
     const dir = tempDir('mlv-copy-');
-    // Over two ranges of copyInRanges (the rest of the file a hole, so the test writes little).
-    const size = COPY_RANGE * 2 + 5;
+    // Four steps of copyInRanges, which copies on while this thread hashes: stopped after the first
+    // or second (the rest of the source is a hole, so the test itself writes little).
+    const size = COPY_RANGE * 4 + 5;
     writeFileSync(join(dir, 'src'), randomBytes(SMALL_OBJECT));
     truncateSync(join(dir, 'src'), size);
     let calls = 0;
@@ -104,7 +105,7 @@ describe('big copies', () => {
   });
 
   // /dev/shm is a tmpfs, so a copy from it to the temp folder crosses file systems, where Linux refuses
-  // copy_file_range (EXDEV) and copyRange falls back to sendfile.
+  // copy_file_range (EXDEV) and copyFileInSteps falls back to sendfile.
   const shm = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tempDir('mlv-copy-')).dev;
   it.skipIf(!native || !shm)('copyInRanges copies across file systems too', async () => {
     const from = mkdtempSync('/dev/shm/mlv-copy-');
