@@ -17,7 +17,7 @@ import { cloneFile, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, SpreadTempFolders
 import { nativeHelper, type NativeWriteFailure } from '../native.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
-import { OWN_STAGING_PREFIX } from './temp-files.js';
+import { doneBeside, OWN_STAGING_PREFIX, stagedBeside } from './temp-files.js';
 
 /** What `materialize` answers for a small copy handed to the native writer: placed by `settle()`. */
 export const QUEUED = 'queued';
@@ -182,10 +182,17 @@ export class Linker {
       renameSync(tmp, dest);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      const beside = `${dest}.mlv-tmp-${process.pid}`;
-      copyFileSync(tmp, beside);
-      rmSync(tmp, { force: true });
-      renameSync(beside, dest);
+      const beside = stagedBeside(dest);
+      try {
+        copyFileSync(tmp, beside);
+        rmSync(tmp, { force: true });
+        renameSync(beside, dest);
+      } catch (e) {
+        rmSync(beside, { force: true });
+        throw e;
+      } finally {
+        doneBeside(beside);
+      }
     }
   }
 
@@ -195,10 +202,17 @@ export class Linker {
       await rename(tmp, dest);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      const beside = `${dest}.mlv-tmp-${process.pid}`;
-      await copyFile(tmp, beside);
-      await rm(tmp, { force: true });
-      await rename(beside, dest);
+      const beside = stagedBeside(dest);
+      try {
+        await copyFile(tmp, beside);
+        await rm(tmp, { force: true });
+        await rename(beside, dest);
+      } catch (e) {
+        await rm(beside, { force: true });
+        throw e;
+      } finally {
+        doneBeside(beside);
+      }
     }
   }
 

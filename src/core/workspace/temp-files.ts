@@ -1,9 +1,10 @@
 /**
  * The temp files mlv writes before renaming them into place: objects being written into the cache's
  * `tmp/` (a half-copied 50 GB file among them) and workspace files being staged in `.mlv/tmp/staging/`,
- * with the native writer's spread sub-folders. Left behind by an interrupted command, they are removed
- * by the command itself on Ctrl-C (`removeOwnTemps`, this process's only) and by `mlv cache verify`
- * (those of processes that are gone).
+ * with the native writer's spread sub-folders, and a file staged again beside its destination when the
+ * staging folder is on another file system (`<dest>.mlv-tmp-<pid>`). Left behind by an interrupted
+ * command, they are removed by the command itself on Ctrl-C (`removeOwnTemps`, this process's only) and,
+ * but for those beside their destination, by `mlv cache verify` (those of processes that are gone).
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,9 +46,36 @@ export function removeTemps(dir: string, remove: (name: string, path: string) =>
   return removed;
 }
 
+/** Files being written beside their destination (they are in no temp folder): see `stagedBeside`. */
+const besideFiles = new Set<string>();
+
+/**
+ * The temp name beside `dest` for a staged file that cannot be renamed across file systems; it is
+ * removed on Ctrl-C until `doneBeside` is called for it (after its rename, or its removal on a failure).
+ */
+export function stagedBeside(dest: string): string {
+  const beside = `${dest}.mlv-tmp-${process.pid}`;
+  besideFiles.add(beside);
+  return beside;
+}
+
+export function doneBeside(beside: string): void {
+  besideFiles.delete(beside);
+}
+
 /** Waits for the native writer's queued files, then removes this process's temp files; how many went. */
 export function removeOwnTemps(repo: Repo): number {
   nativeHelper()?.drainWrites(); // (so no queued file is created after the removal)
   const [cacheTmp, staging] = tempDirsOf(repo);
-  return removeTemps(cacheTmp, (name) => name.startsWith(repo.store.ownTempPrefix)) + removeTemps(staging, (name) => name.startsWith(OWN_STAGING_PREFIX));
+  let removed = removeTemps(cacheTmp, (name) => name.startsWith(repo.store.ownTempPrefix)) + removeTemps(staging, (name) => name.startsWith(OWN_STAGING_PREFIX));
+  for (const beside of besideFiles) {
+    try {
+      rmSync(beside, { force: true });
+      besideFiles.delete(beside);
+      removed++;
+    } catch {
+      // (a file the user can see and remove)
+    }
+  }
+  return removed;
 }
