@@ -186,12 +186,13 @@ export async function downloadObjects(
   const reporter = opts.reporter ?? silentReporter;
   const wanted = [...new Set(oids)];
   const present = await store.presentSet(wanted);
-  const todo = wanted.filter((o) => !present.has(o));
+  let todo = wanted.filter((o) => !present.has(o));
   if (opts.sizeOf) {
     // Big objects first: each is copied by the kernel (or streamed) while the other jobs bring the many
-    // small ones, instead of one long copy left at the end with nothing beside it.
+    // small ones, instead of one long copy left at the end with nothing beside it. (A new array: a
+    // million oids spread into splice's arguments would overflow the stack.)
     const big = (oid: string) => (opts.sizeOf!(oid) ?? 0) > SMALL_OBJECT;
-    todo.splice(0, todo.length, ...todo.filter(big), ...todo.filter((o) => !big(o)));
+    todo = [...todo.filter(big), ...todo.filter((o) => !big(o))];
   }
   const summary: TransferSummary = { transferred: 0, bytes: 0, skipped: present.size, failed: [] };
   let totalBytes: number | undefined;
