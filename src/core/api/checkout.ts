@@ -372,7 +372,10 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
   // creation of many small ones instead of following it.
   const big = restoreAll(plan.restores.filter((r) => r.size > SMALL_OBJECT)).then(
     () => undefined,
-    (err: unknown) => ({ err }),
+    (err: unknown) => {
+      stopping = true;
+      return { err };
+    },
   );
   let failed: { err: unknown } | undefined;
   try {
