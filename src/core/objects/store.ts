@@ -736,9 +736,9 @@ const COPY_POLL_MS = 10;
  * meanwhile), and an abort thrown by `onBytes` stops the copy after the step in flight (fs.copyFile
  * copies a whole file in one call that cannot be stopped: Ctrl-C during the copy of a 1 GiB object
  * waited ~1 s). With `fsync`, each step's writeback starts as soon as it is copied. 1 GiB on ext4
- * here, copied, hashed and fsynced, three interleaved runs each: 0.92–1.00 s against 0.88–0.93 s for
- * `copyThenHash` and 1.89–3.09 s through this process. `dest` gets `mode` (default 0444) and is left
- * for the caller to remove on a failure.
+ * here, copied, hashed and fsynced: 0.89–0.94 s in three runs, interleaved with `copyThenHash` runs
+ * that took 1.51–3.50 s that time (0.88–0.93 s earlier in the day); 1.89–3.09 s through this process.
+ * `dest` gets `mode` (default 0444) and is left for the caller to remove on a failure.
  */
 export const copyInRanges: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   const native = nativeHelper();
