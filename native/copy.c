@@ -22,7 +22,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -123,18 +122,6 @@ static void copy_complete(napi_env env, napi_status status, void *data) {
   free_copy_job(env, job);
 }
 
-/* A copy of the JavaScript string `v` (NULL if it is not a string or memory is short). */
-static char *string_arg(napi_env env, napi_value v) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char *s = malloc(len + 1);
-  if (s && napi_get_value_string_utf8(env, v, s, len + 1, &len) != napi_ok) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
 /* The BigInt64Array of at least 2 elements `v` (its memory), or NULL. */
 static int64_t *control_arg(napi_env env, napi_value v) {
   napi_typedarray_type type;
@@ -155,11 +142,15 @@ static napi_value copy_file_in_steps(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
       napi_get_value_int32(env, argv[0], &job->in_fd) != napi_ok ||
       napi_get_value_int32(env, argv[1], &job->out_fd) != napi_ok ||
-      !(job->src = string_arg(env, argv[2])) || !(job->dest = string_arg(env, argv[3])) ||
       !(job->control = control_arg(env, argv[4])) ||
       napi_create_reference(env, argv[4], 1, &job->control_ref) != napi_ok) {
     free_copy_job(env, job);
     napi_throw_type_error(env, NULL, "copyFileInSteps(inFd, outFd, src, dest, control[, writeBack]) needs two fds, two paths and a BigInt64Array of 2");
+    return NULL;
+  }
+  if (!(job->src = mlv_string_arg(env, argv[2], "copyFileInSteps: src must be a string")) ||
+      !(job->dest = mlv_string_arg(env, argv[3], "copyFileInSteps: dest must be a string"))) {
+    free_copy_job(env, job); /* (the exception is pending) */
     return NULL;
   }
   if (argc > 5) napi_get_value_bool(env, argv[5], &job->write_back);

@@ -9,10 +9,14 @@ const char *mlv_errno_code(int err);
 /* An Error like fs's: `code` is the errno name, with `path` and `syscall`. */
 napi_value mlv_errno_error(napi_env env, int e, const char *syscall, const char *path);
 
+/* A string argument as a new C string; NULL, with a JS exception pending (TypeError `what`), when it is
+   not a string or memory is short. */
+char *mlv_string_arg(napi_env env, napi_value v, const char *what);
+
 /* Adds queueWrite and drainWrites (writer.c) to the module's exports. */
 void mlv_register_writer(napi_env env, napi_value exports);
 
-/* Adds copyRange (copy.c) to the module's exports. */
+/* Adds copyFileInSteps (copy.c) to the module's exports. */
 void mlv_register_copy(napi_env env, napi_value exports);
 
 #endif

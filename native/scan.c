@@ -109,6 +109,23 @@ napi_value mlv_errno_error(napi_env env, int e, const char *syscall, const char 
   return err;
 }
 
+/* A string argument as a new C string; NULL, with a JS exception pending (TypeError `what`), when it is
+   not a string or memory is short. */
+char *mlv_string_arg(napi_env env, napi_value v, const char *what) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  char *out = malloc(len + 1);
+  if (!out) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, v, out, len + 1, &len);
+  return out;
+}
+
 static void free_list(list_t *l) {
   for (size_t i = 0; i < l->n; i++) free(l->items[i].path);
   free(l->items);

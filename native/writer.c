@@ -118,15 +118,15 @@ static void record_failure(char *path, int err) {
  * every queued file and the main thread for every finished one, ~5 futex calls per file (108,699 for a
  * fetch of 20,000 files). Now a sleeping worker is woken only once BATCH_JOBS files wait (or at a drain,
  * or when the main thread must wait for room: fewer files wait at most that long), a worker takes up to
- * BATCH_JOBS files at a time, and the
- * main thread is woken only when what it waits for has happened: the queue down to half its limit, or
- * every job done.
+ * BATCH_JOBS files at a time, and the main thread is woken only when what it waits for has happened: the
+ * queue down to half its limit, or every job done.
  */
 #define BATCH_JOBS 8
 
 static size_t queued_jobs = 0;  /* jobs in the list, not yet taken */
 static int idle_workers = 0;    /* workers waiting on work_cv */
-static int main_waiting = 0;    /* 1: for room in the queue, 2: for every job to finish */
+enum main_wait { MAIN_BUSY, MAIN_WAITS_FOR_ROOM, MAIN_WAITS_FOR_DRAIN };
+static enum main_wait main_waiting = MAIN_BUSY; /* what the main thread is waiting for, if anything */
 
 static void *worker(void *arg) {
   (void)arg;
@@ -168,7 +168,8 @@ static void *worker(void *arg) {
       queued_bytes -= j->len;
       unfinished--;
     }
-    if ((main_waiting == 1 && queued_bytes <= MAX_QUEUED_BYTES / 2) || (main_waiting == 2 && unfinished == 0))
+    if ((main_waiting == MAIN_WAITS_FOR_ROOM && queued_bytes <= MAX_QUEUED_BYTES / 2) ||
+        (main_waiting == MAIN_WAITS_FOR_DRAIN && unfinished == 0))
       pthread_cond_signal(&done_cv);
     pthread_mutex_unlock(&mu);
     for (size_t i = 0; i < n; i++) {
@@ -196,22 +197,6 @@ static int start_workers(void) {
 
 static void enqueue(job_t *j);
 
-/* A string argument as a new C string (NULL, with a JS exception pending, when it is not a string). */
-static char *string_arg(napi_env env, napi_value v, const char *what) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
-  char *out = malloc(len + 1);
-  if (!out) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  napi_get_value_string_utf8(env, v, out, len + 1, &len);
-  return out;
-}
-
 /* queueWrite(path, data, mode[, dest]): with `dest`, the new file is then renamed to `dest` (a place job). */
 static napi_value queue_write(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -231,13 +216,13 @@ static napi_value queue_write(napi_env env, napi_callback_info info) {
   }
   int32_t mode = 0;
   napi_get_value_int32(env, argv[2], &mode);
-  char *path = string_arg(env, argv[0], "queueWrite: path must be a string");
+  char *path = mlv_string_arg(env, argv[0], "queueWrite: path must be a string");
   if (!path) return NULL;
   napi_valuetype dest_type = napi_undefined;
   if (argc >= 4) napi_typeof(env, argv[3], &dest_type);
   char *dest = NULL;
   if (dest_type != napi_undefined) {
-    dest = string_arg(env, argv[3], "queueWrite: dest must be a string");
+    dest = mlv_string_arg(env, argv[3], "queueWrite: dest must be a string");
     if (!dest) {
       free(path);
       return NULL;
@@ -283,9 +268,9 @@ static void enqueue(job_t *j) {
   /* Back-pressure: the main thread must not read a whole dataset into memory ahead of the disk. */
   if (queued_bytes > MAX_QUEUED_BYTES) {
     pthread_cond_broadcast(&work_cv);
-    main_waiting = 1;
+    main_waiting = MAIN_WAITS_FOR_ROOM;
     while (queued_bytes > MAX_QUEUED_BYTES / 2) pthread_cond_wait(&done_cv, &mu);
-    main_waiting = 0;
+    main_waiting = MAIN_BUSY;
   }
   if (tail) tail->next = j;
   else head = j;
@@ -303,9 +288,9 @@ static napi_value drain_writes(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&mu);
   if (unfinished > 0) {
     pthread_cond_broadcast(&work_cv); /* jobs short of a batch wait for no one now */
-    main_waiting = 2;
+    main_waiting = MAIN_WAITS_FOR_DRAIN;
     while (unfinished > 0) pthread_cond_wait(&done_cv, &mu);
-    main_waiting = 0;
+    main_waiting = MAIN_BUSY;
   }
   failure_t *list = failures;
   size_t n = n_failures;

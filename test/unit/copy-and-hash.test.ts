@@ -143,4 +143,9 @@ describe('big copies', () => {
       execFileSync('umount', [mnt]);
     }
   });
+
+  it.skipIf(!native)('the native copy refuses bad arguments with a TypeError naming them', () => {
+    expect(() => native!.copyFileInSteps(0, 1, 42 as unknown as string, 'dest', new BigInt64Array(2))).toThrow(new TypeError('copyFileInSteps: src must be a string'));
+    expect(() => native!.copyFileInSteps(0, 1, 'src', 'dest', new Int32Array(4) as unknown as BigInt64Array)).toThrow(TypeError);
+  });
 });
