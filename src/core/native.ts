@@ -2,9 +2,9 @@
  * The optional native helper (native/*.c, built by `npm install` with node-gyp). It lists a folder
  * tree and stats its files in one call, which makes `status` and re-`add` of big folders about twice as
  * fast, creates many small files on four writer threads (adds, pushes and checkouts), and copies big
- * files in the kernel in ranges that can be stopped between them. Without
- * it (no compiler at install time, another platform, or `MLV_NATIVE=0`) mlv walks folders and writes
- * files in JavaScript, with the same results.
+ * files in the kernel in 64 MiB steps that can be stopped between them. Without it (no compiler at
+ * install time, another platform, or `MLV_NATIVE=0`) mlv walks folders and writes files in JavaScript,
+ * with the same results.
  */
 import { createRequire } from 'node:module';
 

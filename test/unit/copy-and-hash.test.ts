@@ -1,6 +1,6 @@
 /**
  * `copyAndHash`: small objects pass through the process once, big ones are copied by the kernel (in
- * ranges with the native helper, else in one call) and the copy is hashed. Either way the answer is the
+ * steps with the native helper, else in one call) and the copy is hashed. Either way the answer is the
  * hash of the bytes the new file holds, with its mode. Each path is also checked by itself, so the one
  * not taken on this machine (no native helper, or one built) is proven too.
  */
@@ -11,17 +11,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes, hashFile } from '../../src/core/objects/hash.js';
 import { nativeHelper } from '../../src/core/native.js';
-import { COPY_RANGE, copyAndHash, copyInRanges, copyThenHash, copyThroughHasher, SMALL_OBJECT } from '../../src/core/objects/store.js';
+import { COPY_STEP, copyAndHash, copyInSteps, copyThenHash, copyThroughHasher, SMALL_OBJECT } from '../../src/core/objects/store.js';
 import { tempDir } from '../helpers/repo.js';
 
 const native = nativeHelper();
-if (!native) console.log('copy-and-hash.test: the native helper is not built (npm install builds it with node-gyp); copyInRanges skipped');
+if (!native) console.log('copy-and-hash.test: the native helper is not built (npm install builds it with node-gyp); copyInSteps skipped');
 
 const copiers = [
   ['copyAndHash', copyAndHash],
   ['copyThroughHasher', copyThroughHasher],
   ['copyThenHash', copyThenHash],
-  ...(native ? [['copyInRanges', copyInRanges] as const] : []),
+  ...(native ? [['copyInSteps', copyInSteps] as const] : []),
 ] as const;
 
 describe.each(copiers)('%s', (_name, copy) => {
@@ -74,9 +74,9 @@ describe.each(copiers)('%s', (_name, copy) => {
 describe('big copies', () => {
   it('an interruptible one stops at the first chunk or range after an abort, not at the end of the file', async () => {
     const dir = tempDir('mlv-copy-');
-    // Four steps of copyInRanges, which copies on while this thread hashes: stopped after the first
+    // Four steps of copyInSteps, which copies on while this thread hashes: stopped after the first
     // or second (the rest of the source is a hole, so the test itself writes little).
-    const size = COPY_RANGE * 4 + 5;
+    const size = COPY_STEP * 4 + 5;
     writeFileSync(join(dir, 'src'), randomBytes(SMALL_OBJECT));
     truncateSync(join(dir, 'src'), size);
     let calls = 0;
@@ -92,13 +92,13 @@ describe('big copies', () => {
     expect(statSync(join(dir, 'dest')).size).toBeLessThan(size);
   });
 
-  it.skipIf(!native)('copyInRanges copies a file of several ranges whole, with the hash of what it holds', async () => {
+  it.skipIf(!native)('copyInSteps copies a file of several steps whole, with the hash of what it holds', async () => {
     const dir = tempDir('mlv-copy-');
-    const size = COPY_RANGE * 2 + 12345;
+    const size = COPY_STEP * 2 + 12345;
     writeFileSync(join(dir, 'src'), randomBytes(SMALL_OBJECT));
     truncateSync(join(dir, 'src'), size);
     let counted = 0;
-    const r = await copyInRanges('xxh128', join(dir, 'src'), join(dir, 'dest'), (n) => (counted += n));
+    const r = await copyInSteps('xxh128', join(dir, 'src'), join(dir, 'dest'), (n) => (counted += n));
     expect(r).toEqual(await hashFile('xxh128', join(dir, 'src')));
     expect(counted).toBe(size);
     expect(statSync(join(dir, 'dest')).size).toBe(size);
@@ -107,13 +107,13 @@ describe('big copies', () => {
   // /dev/shm is a tmpfs, so a copy from it to the temp folder crosses file systems, where Linux refuses
   // copy_file_range (EXDEV) and copyFileInSteps falls back to sendfile.
   const shm = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tempDir('mlv-copy-')).dev;
-  it.skipIf(!native || !shm)('copyInRanges copies across file systems too', async () => {
+  it.skipIf(!native || !shm)('copyInSteps copies across file systems too', async () => {
     const from = mkdtempSync('/dev/shm/mlv-copy-');
     try {
       const data = randomBytes(SMALL_OBJECT * 2 + 3);
       writeFileSync(join(from, 'src'), data);
       const dest = join(tempDir('mlv-copy-'), 'dest');
-      const r = await copyInRanges('xxh128', join(from, 'src'), dest, undefined, { fsync: false });
+      const r = await copyInSteps('xxh128', join(from, 'src'), dest, undefined, { fsync: false });
       expect(r).toEqual({ hex: await hashBytes('xxh128', data), size: data.length });
       expect(readFileSync(dest).equals(data)).toBe(true);
     } finally {
@@ -123,10 +123,10 @@ describe('big copies', () => {
 
   // A range that fails while the one before is being hashed: the failure must reach the caller (not end
   // the process as an unhandled rejection, which once left the temp file behind in the cache).
-  it.skipIf(!native)('copyInRanges reports a full disk met in a later range, and the caller can remove the copy', async (ctx) => {
+  it.skipIf(!native)('copyInSteps reports a full disk met in a later step, and the caller can remove the copy', async (ctx) => {
     const mnt = tempDir('mlv-copy-tmpfs-');
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${COPY_RANGE + (4 << 20)}`, 'tmpfs', mnt], { stdio: 'pipe' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${COPY_STEP + (4 << 20)}`, 'tmpfs', mnt], { stdio: 'pipe' });
     } catch (err) {
       console.log(`SKIP: cannot mount a small tmpfs (${(err as Error).message.split('\n')[0]}); this test needs root`);
       ctx.skip();
@@ -134,9 +134,9 @@ describe('big copies', () => {
     try {
       const dir = tempDir('mlv-copy-');
       writeFileSync(join(dir, 'src'), randomBytes(SMALL_OBJECT));
-      truncateSync(join(dir, 'src'), COPY_RANGE * 2);
+      truncateSync(join(dir, 'src'), COPY_STEP * 2);
       const dest = join(mnt, 'dest');
-      await expect(copyInRanges('xxh128', join(dir, 'src'), dest)).rejects.toMatchObject({ code: 'ENOSPC', dest });
+      await expect(copyInSteps('xxh128', join(dir, 'src'), dest)).rejects.toMatchObject({ code: 'ENOSPC', dest });
       rmSync(dest);
       expect(readdirSync(mnt)).toEqual([]);
     } finally {

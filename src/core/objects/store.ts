@@ -687,7 +687,7 @@ type CopyAndHash = (
  * (9 runs), most of the difference being the kernel's time for the process's writes.
  * `dest` gets `mode` (default 0444). `onBytes` follows the copy (the size of `dest`, looked at every
  * 100 ms); an error it throws (an abort) is thrown once the whole copy has finished, and `dest` is left
- * for the caller to remove, as on any failure. Used without the native helper, which copies in ranges.
+ * for the caller to remove, as on any failure. Used without the native helper, which copies in steps (`copyInSteps`).
  */
 export const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   let reported = 0;
@@ -723,10 +723,11 @@ export const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts =
   }
 };
 
-/** One step of `copyInRanges` (COPY_STEP in native/copy.c): ~60 ms of copying here, the longest an abort waits. */
-export const COPY_RANGE = 64 << 20;
+/** One step of `copyInSteps` (COPY_STEP in native/copy.c): the most an abort waits for; 1/16 of a GiB, whose
+ * copy + hash + fsync took ~0.9 s here. */
+export const COPY_STEP = 64 << 20;
 
-/** How often `copyInRanges` looks for newly copied bytes when it has caught up with the copy. */
+/** How often `copyInSteps` looks for newly copied bytes when it has caught up with the copy. */
 const COPY_POLL_MS = 10;
 
 /**
@@ -740,9 +741,9 @@ const COPY_POLL_MS = 10;
  * that took 1.51–3.50 s that time (0.88–0.93 s earlier in the day); 1.89–3.09 s through this process.
  * `dest` gets `mode` (default 0444) and is left for the caller to remove on a failure.
  */
-export const copyInRanges: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
+export const copyInSteps: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   const native = nativeHelper();
-  if (!native) throw new Error('copyInRanges needs the native helper');
+  if (!native) throw new Error('copyInSteps needs the native helper');
   const durable = opts.fsync ?? true;
   const input = await open(src, 'r');
   let output: FileHandle;
@@ -800,14 +801,14 @@ export const copyInRanges: CopyAndHash = async (algo, src, dest, onBytes, opts =
  * Copies `src` to a new `dest` (mode `mode`, default 0444) and returns the hash of the bytes `dest`
  * holds. `fsync` makes `dest` durable before returning (the cache needs it; workspace copies, like
  * Git's, don't). Objects up to SMALL_OBJECT pass through this process once (`copyThroughHasher`), which
- * costs fewer system calls; bigger ones are copied by the kernel, in ranges (`copyInRanges`) when the
+ * costs fewer system calls; bigger ones are copied by the kernel, in steps (`copyInSteps`) when the
  * native helper is built, else in one call (`copyThenHash`). `interruptible`: the copy must end soon
  * after `onBytes` throws (an abort that does not end the process, as in push and fetch); without the
  * native helper it then passes through this process in 4 MiB chunks.
  */
 export const copyAndHash: CopyAndHash = async (algo, src, dest, onBytes, opts = {}) => {
   if ((await stat(src)).size <= SMALL_OBJECT) return copyThroughHasher(algo, src, dest, onBytes, opts);
-  if (nativeHelper()) return copyInRanges(algo, src, dest, onBytes, opts);
+  if (nativeHelper()) return copyInSteps(algo, src, dest, onBytes, opts);
   return (opts.interruptible ? copyThroughHasher : copyThenHash)(algo, src, dest, onBytes, opts);
 };
 
