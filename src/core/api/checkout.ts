@@ -382,14 +382,10 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
     await restoreAll(plan.restores.filter((r) => r.size <= SMALL_OBJECT));
   } catch (err) {
     failed = { err };
-  }
-  stopping = failed !== undefined;
-  failed ??= await big;
-  if (failed) {
     stopping = true;
-    await big; // never leave a copy running behind an error
-    throw failed.err;
   }
+  failed ??= await big; // (awaited even after a failure: never leave a copy running behind an error)
+  if (failed) throw failed.err;
   const settled = linker.settle();
   for (const f of settled) {
     // Across file systems (a tracked folder that is a mount point) the rename cannot work: copy here.
