@@ -187,18 +187,20 @@ export async function downloadObjects(
   const wanted = [...new Set(oids)];
   const present = await store.presentSet(wanted);
   let todo = wanted.filter((o) => !present.has(o));
-  if (opts.sizeOf) {
-    // Big objects first: each is copied by the kernel (or streamed) while the other jobs bring the many
-    // small ones, instead of one long copy left at the end with nothing beside it. (A new array: a
-    // million oids spread into splice's arguments would overflow the stack.)
-    const big = (oid: string) => (opts.sizeOf!(oid) ?? 0) > SMALL_OBJECT;
-    todo = [...todo.filter(big), ...todo.filter((o) => !big(o))];
-  }
   const summary: TransferSummary = { transferred: 0, bytes: 0, skipped: present.size, failed: [] };
   let totalBytes: number | undefined;
   if (opts.sizeOf) {
+    // Big objects first: each is copied by the kernel (or streamed) while the other jobs bring the many
+    // small ones, instead of one long copy left at the end with nothing beside it.
     totalBytes = 0;
-    for (const oid of todo) totalBytes += opts.sizeOf(oid) ?? 0;
+    const big: string[] = [];
+    const small: string[] = [];
+    for (const oid of todo) {
+      const size = opts.sizeOf(oid) ?? 0;
+      totalBytes += size;
+      (size > SMALL_OBJECT ? big : small).push(oid);
+    }
+    todo = big.concat(small);
   }
   const ticker = new ProgressTicker(reporter, 'downloading', todo.length, totalBytes);
   const runner = new Runner(remote, opts, ticker);
