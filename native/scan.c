@@ -644,6 +644,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "statEntries", fn);
   mlv_register_writer(env, exports);
   mlv_register_copy(env, exports);
+  mlv_register_spawn(env, exports);
   return exports;
 }
 

@@ -2,9 +2,9 @@
  * The optional native helper (native/*.c, built by `npm install` with node-gyp). It lists a folder
  * tree and stats its files in one call, which makes `status` and re-`add` of big folders about twice as
  * fast, creates many small files on four writer threads (adds, pushes and checkouts), and copies big
- * files in the kernel in 64 MiB steps that can be stopped between them. Without it (no compiler at
- * install time, another platform, or `MLV_NATIVE=0`) mlv walks folders and writes files in JavaScript,
- * with the same results.
+ * files in the kernel in 64 MiB steps that can be stopped between them, and starts `git` without
+ * forking Node. Without it (no compiler at install time, another platform, or `MLV_NATIVE=0`) mlv walks
+ * folders, writes files and runs git in JavaScript, with the same results.
  */
 import { createRequire } from 'node:module';
 
@@ -55,6 +55,13 @@ export interface NativeHelper {
    * bytes copied; rejects like fs.copyFile (path `src`, dest `dest`).
    */
   copyFileInSteps(inFd: number, outFd: number, src: string, dest: string, control: BigInt64Array, writeBack?: boolean): Promise<number>;
+  /**
+   * Runs `file` (looked up on PATH) with `args` in folder `cwd` by posix_spawn, stdin from `input`
+   * (/dev/null without it), and collects its output on a thread of its own. `status` is -1 and `signal`
+   * its number when a signal ended it. A program that cannot be started rejects like child_process
+   * (code ENOENT…, syscall `spawn <file>`). Missing where the C library lacks posix_spawn's chdir.
+   */
+  spawnCapture?(file: string, args: string[], cwd: string, input?: Buffer): Promise<{ status: number; signal: number; stdout: Buffer; stderr: Buffer }>;
 }
 
 export const SCAN_FIELDS = 7;
