@@ -22,4 +22,7 @@ void mlv_register_copy(napi_env env, napi_value exports);
 /* Adds spawnCapture (spawn.c) to the module's exports where the C library offers what it needs. */
 void mlv_register_spawn(napi_env env, napi_value exports);
 
+/* Adds syncFileSystem (sync.c) to the module's exports. */
+void mlv_register_sync(napi_env env, napi_value exports);
+
 #endif

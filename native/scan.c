@@ -645,6 +645,7 @@ static napi_value init(napi_env env, napi_value exports) {
   mlv_register_writer(env, exports);
   mlv_register_copy(env, exports);
   mlv_register_spawn(env, exports);
+  mlv_register_sync(env, exports);
   return exports;
 }
 

@@ -61,6 +61,8 @@ export interface NativeHelper {
    * its number when a signal ended it. A program that cannot be started rejects like child_process
    * (code ENOENT…, syscall `spawn <file>`). Missing where the C library lacks posix_spawn's chdir.
    */
+  /** syncfs(2) on the file system holding `dir`, on a libuv thread; rejects like fs (syscall "syncfs"). */
+  syncFileSystem?(dir: string): Promise<void>;
   spawnCapture?(file: string, args: string[], cwd: string, input?: Buffer): Promise<{ status: number; signal: number; stdout: Buffer; stderr: Buffer }>;
 }
 
