@@ -681,13 +681,17 @@ function sameContentStat(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-/** Copies `src` to a new `dest` and returns the hash and size of the bytes `dest` holds. */
+/**
+ * Copies `src` to a new `dest` and returns the hash and size of the bytes `dest` holds. `verifiedHex`:
+ * this command has just hashed `src` (a pull's download) and found that hex; `copyInSteps` then only
+ * copies and returns it (the other copiers hash anyway).
+ */
 type CopyAndHash = (
   algo: HashAlgo,
   src: string,
   dest: string,
   onBytes?: (n: number) => void,
-  opts?: { mode?: number; fsync?: boolean; interruptible?: boolean },
+  opts?: { mode?: number; fsync?: boolean; interruptible?: boolean; verifiedHex?: string },
 ) => Promise<{ hex: string; size: number }>;
 
 /**
@@ -773,15 +777,16 @@ export const copyInSteps: CopyAndHash = async (algo, src, dest, onBytes, opts = 
     () => (finished = true),
     () => (finished = true),
   );
-  const h = await acquireHasher(algo);
+  const h = opts.verifiedHex === undefined ? await acquireHasher(algo) : undefined;
   const buf = borrowBuffer(CHUNK_SIZE * 4);
-  let hashed = 0;
+  let hashed = 0; // (with verifiedHex: the bytes reported so far)
   const hashUpTo = async (end: number) => {
     onBytes?.(end - hashed);
+    if (!h) hashed = end;
     while (hashed < end) {
       const { bytesRead } = await output.read(buf, 0, Math.min(buf.length, end - hashed), hashed);
       if (bytesRead === 0) throw new MlvError('COPY_FAILED', `${dest} shrank while it was being copied to (another process wrote to it)`);
-      h.update(buf.subarray(0, bytesRead));
+      h!.update(buf.subarray(0, bytesRead));
       hashed += bytesRead;
     }
   };
@@ -796,7 +801,7 @@ export const copyInSteps: CopyAndHash = async (algo, src, dest, onBytes, opts = 
     if (total > hashed) await hashUpTo(total);
     if (durable) await output.sync();
   } catch (err) {
-    h.digestHex();
+    h?.digestHex();
     throw err;
   } finally {
     Atomics.store(control, 0, 1n);
@@ -805,7 +810,7 @@ export const copyInSteps: CopyAndHash = async (algo, src, dest, onBytes, opts = 
     await input.close();
     await output.close();
   }
-  return { hex: h.digestHex(), size: hashed };
+  return { hex: h ? h.digestHex() : opts.verifiedHex!, size: hashed };
 };
 
 /**
