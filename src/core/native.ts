@@ -61,8 +61,12 @@ export interface NativeHelper {
    * its number when a signal ended it. A program that cannot be started rejects like child_process
    * (code ENOENT…, syscall `spawn <file>`). Missing where the C library lacks posix_spawn's chdir.
    */
-  /** syncfs(2) on the file system holding `dir`, on a libuv thread; rejects like fs (syscall "syncfs"). */
-  syncFileSystem?(dir: string): Promise<void>;
+  /**
+   * syncfs(2) on the file system holding `dir`, then (only if it succeeded) renames each from[i] to to[i]
+   * in order, on a libuv thread. Rejects like fs: syscall "syncfs" (nothing renamed), or "rename" with
+   * `path` and `dest` of the first rename that failed.
+   */
+  syncFileSystem?(dir: string, from?: string[], to?: string[]): Promise<void>;
   spawnCapture?(file: string, args: string[], cwd: string, input?: Buffer): Promise<{ status: number; signal: number; stdout: Buffer; stderr: Buffer }>;
 }
 

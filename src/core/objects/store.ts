@@ -482,20 +482,22 @@ export class ObjectStore {
     return new StoreBatch(this);
   }
 
-  /** @internal used by StoreBatch */
-  placeAll(pending: Map<string, string>): void {
+  /** @internal used by StoreBatch: makes the temp objects `pending` durable together, then renames them into place. */
+  async syncAndPlaceAll(pending: Map<string, string>): Promise<void> {
     // No existence check: if another process placed the same object meanwhile, the rename replaces it
     // with identical bytes (content addressing), which is harmless and saves a stat per object.
-    // (On the writer threads these renames were no faster: the kernel serializes renames across folders.)
+    const pairs: [string, string][] = [];
     for (const [oid, tmp] of pending) {
       const dest = this.path(oid);
       this.ensureDir(dest.slice(0, dest.lastIndexOf('/')));
-      renameSync(tmp, dest);
-      if (this.listing) {
-        const hex = hexOf(oid);
-        const names = this.listing.names.get(hex.slice(0, 2));
-        if (names) names.add(hex.slice(2));
-      }
+      pairs.push([tmp, dest]);
+    }
+    await syncThenPlace(this.tmpDir, pairs);
+    if (!this.listing) return;
+    for (const oid of pending.keys()) {
+      const hex = hexOf(oid);
+      const names = this.listing.names.get(hex.slice(0, 2));
+      if (names) names.add(hex.slice(2));
     }
   }
 }
@@ -538,8 +540,7 @@ export class StoreBatch {
     const previous = this.inFlight;
     await previous; // at most one chunk in flight: bounds the temp files at risk and surfaces errors
     this.settleWrites(chunk);
-    this.inFlight = syncFileSystem(this.store.tmpDir, [...chunk.values()]).then(() => {
-      this.store.placeAll(chunk);
+    this.inFlight = this.store.syncAndPlaceAll(chunk).then(() => {
       if (this.pending.size === 0) this.store.removeTempFolders();
     });
     this.inFlight.catch(() => undefined); // observed by the next flush
@@ -621,6 +622,28 @@ export async function syncFileSystem(dir: string, files: string[]): Promise<void
   for (const f of files) {
     await fsyncPath(f);
   }
+}
+
+/**
+ * Makes the temp files of `pairs` durable (`syncFileSystem` of `dir`), then renames each to its
+ * destination, whose folder exists. With the native helper the sync and the renames run on a thread, so
+ * the main thread goes on reading and hashing the next files (the renames took it ~18 µs each, ~75 ms a
+ * batch of 4,096 objects here). A failed rename throws an fs error with `path` (the temp file) and `dest`;
+ * the files before it are placed, the rest are not.
+ */
+export async function syncThenPlace(dir: string, pairs: [tmp: string, dest: string][]): Promise<void> {
+  const native = nativeHelper();
+  if (native?.syncFileSystem) {
+    const failure = await native.syncFileSystem(dir, pairs.map(([tmp]) => tmp), pairs.map(([, dest]) => dest)).then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => err,
+    );
+    if (!failure) return;
+    if (failure.syscall !== 'syncfs') throw failure; // a rename
+    // No syncfs here (or it failed): the files are synced one by one below.
+  }
+  await syncFileSystem(dir, pairs.map(([tmp]) => tmp));
+  for (const [tmp, dest] of pairs) renameSync(tmp, dest);
 }
 
 /** What a caller has learnt about cloning between two places: unknown, works, or does not. */

@@ -26,7 +26,7 @@ import { CorruptObjectError, systemError } from '../errors.js';
 import { nativeHelper, writeFailureError } from '../native.js';
 import { formatOid } from '../objects/oid.js';
 import type { DeferredPuts, RemoteObjectInfo, TransferOptions } from './remote-store.js';
-import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, SpreadTempFolders, syncFileSystem, writeNewFileSync, type CloneSupport } from '../objects/store.js';
+import { cloneFile, copyAndHash, fsyncPath, hashClone, REFLINK_MIN_SIZE, SpreadTempFolders, syncThenPlace, writeNewFileSync, type CloneSupport } from '../objects/store.js';
 import { hashFile, readWholeIfSmall } from '../objects/hash.js';
 import type { HashAlgo } from '../objects/oid.js';
 
@@ -206,11 +206,8 @@ export class LocalRemote implements KindedRemote {
         try {
           const written = nativeHelper()?.drainWrites()[0];
           if (written) throw Object.assign(writeFailureError(written), { key: keyOfTemp(batch, written.path) });
-          await syncFileSystem(tmpDir, batch.map(([tmp]) => tmp));
-          for (const [tmp, dest] of batch) {
-            this.ensureDirSync(dirname(dest));
-            renameSync(tmp, dest);
-          }
+          for (const [, dest] of batch) this.ensureDirSync(dirname(dest));
+          await syncThenPlace(tmpDir, batch);
         } catch (err) {
           await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true }).catch(() => undefined)));
           throw this.fsError(err, 'publishing uploaded objects in', (err as { key?: string }).key ?? 'objects/');
