@@ -56,17 +56,17 @@ export interface NativeHelper {
    */
   copyFileInSteps(inFd: number, outFd: number, src: string, dest: string, control: BigInt64Array, writeBack?: boolean): Promise<number>;
   /**
-   * Runs `file` (looked up on PATH) with `args` in folder `cwd` by posix_spawn, stdin from `input`
-   * (/dev/null without it), and collects its output on a thread of its own. `status` is -1 and `signal`
-   * its number when a signal ended it. A program that cannot be started rejects like child_process
-   * (code ENOENT…, syscall `spawn <file>`). Missing where the C library lacks posix_spawn's chdir.
-   */
-  /**
    * syncfs(2) on the file system holding `dir`, then (only if it succeeded) renames each from[i] to to[i]
    * in order, on a libuv thread. Rejects like fs: syscall "syncfs" (nothing renamed), or "rename" with
    * `path` and `dest` of the first rename that failed.
    */
   syncFileSystem?(dir: string, from?: string[], to?: string[]): Promise<void>;
+  /**
+   * Runs `file` (looked up on PATH) with `args` in folder `cwd` by posix_spawn, stdin from `input`
+   * (/dev/null without it), and collects its output on a thread of its own. `status` is -1 and `signal`
+   * its number when a signal ended it. A program that cannot be started rejects like child_process
+   * (code ENOENT…, syscall `spawn <file>`). Missing where the C library lacks posix_spawn's chdir.
+   */
   spawnCapture?(file: string, args: string[], cwd: string, input?: Buffer): Promise<{ status: number; signal: number; stdout: Buffer; stderr: Buffer }>;
 }
 

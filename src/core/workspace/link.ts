@@ -241,7 +241,8 @@ export class Linker {
         await copyFile(src, tmp);
         onBytes?.(size);
       } else {
-        // … while this process hashes the same object (a cache object never changes once placed).
+        // Without the helper, one kernel copy while this process hashes the same object (a cache object
+        // never changes once placed); the copy is placed only when the hash matches the oid.
         const [{ hex }] = await Promise.all([hashFile(this.store.algo, src, onBytes), copyFile(src, tmp)]);
         if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
       }
