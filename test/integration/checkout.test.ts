@@ -1,5 +1,5 @@
 /** checkout, remove, unprotect and cache verify through the library API on real Git repos. */
-import { chmodSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, lstatSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { add } from '../../src/core/api/add.js';
@@ -11,6 +11,7 @@ import { status } from '../../src/core/api/status.js';
 import { unprotect } from '../../src/core/api/unprotect.js';
 import { MlvError } from '../../src/core/errors.js';
 import { TEMP_HOST } from '../../src/core/objects/store.js';
+import { hashFile } from '../../src/core/objects/hash.js';
 import { bytes, cacheObjects, exists, fingerprint, git, listFiles, makeRepo, mode, read, readStatIndexFile, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
 
 const objPath = (root: string, oid: string, cache = join(root, '.mlv/cache')) => {
@@ -261,6 +262,31 @@ describe('checkout', () => {
     expect((await cacheVerify(repoAt(dir))).bad).toEqual([]);
     // Status now knows the content is gone; re-adding a good copy heals the cache.
     expect((await status(repoAt(dir), ['f.bin'], { cwd: dir }))[0]).toMatchObject({ state: 'deleted', inCache: false });
+    expect(d!.kind).toBe('dir');
+  });
+});
+
+describe('a cache object with bytes appended', () => {
+  // Small objects are read with the size their tree gives, stopping at that size: the read must still
+  // see bytes beyond it, or a damaged object would restore (and go unreported).
+  it('is refused by checkout like any other damage, small files in a folder and a small file alike', async () => {
+    const dir = await makeRepo({ config: 'cache:\n  link: [copy]\n' });
+    writeFiles(dir, { 'f.bin': bytes(3000, 5), 'd/g.bin': bytes(4096, 6) });
+    const [f, d] = await add(repoAt(dir), ['f.bin', 'd'], { cwd: dir });
+    const gOid = `xxh128:${(await hashFile('xxh128', join(dir, 'd/g.bin'))).hex}`;
+    for (const oid of [f!.oid, gOid]) {
+      chmodSync(objPath(dir, oid), 0o644);
+      appendFileSync(objPath(dir, oid), 'x');
+      chmodSync(objPath(dir, oid), 0o444);
+    }
+    rmSync(join(dir, 'f.bin'));
+    rmSync(join(dir, 'd'), { recursive: true });
+    const err = await caught(checkout(repoAt(dir), [], { cwd: dir }));
+    expect(err.code).toBe('OBJECT_CORRUPT');
+    expect(err.message).toContain(f!.oid);
+    expect(err.message).toContain(gOid);
+    expect(exists(dir, 'f.bin')).toBe(false);
+    expect(exists(dir, 'd/g.bin')).toBe(false);
     expect(d!.kind).toBe('dir');
   });
 });

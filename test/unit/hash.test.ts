@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireHasher, CHUNK_SIZE, hashBytes, hashBytesSync, hashFile, warmHasher } from '../../src/core/objects/hash.js';
+import { acquireHasher, CHUNK_SIZE, hashBytes, hashBytesSync, hashFile, readSmallFileSync, SMALL_READ_LIMIT, warmHasher } from '../../src/core/objects/hash.js';
 import { bytes, haveCommand, sha256, tempDir } from '../helpers/repo.js';
 
 const dir = tempDir('mlv-hash-');
@@ -71,5 +71,23 @@ describe('synchronous hashing', () => {
     expect(hashBytesSync('xxh128', data)).toBe(want);
     expect(new Set(held.map((h) => h.digestHex()))).toEqual(new Set([want]));
     expect(hashBytesSync('xxh128', data)).toBe(want);
+  });
+});
+
+describe('readSmallFileSync', () => {
+  it('reads a file whole, with or without the size it is expected to have', () => {
+    for (const [name, data] of files) {
+      if (data.length > SMALL_READ_LIMIT) continue;
+      expect(readSmallFileSync(join(dir, name)).equals(data)).toBe(true);
+      expect(readSmallFileSync(join(dir, name), data.length).equals(data)).toBe(true);
+    }
+  });
+
+  it('reads all of a file longer than expected (a damaged object then fails its hash), and what a shorter one has', () => {
+    const data = bytes(5000, 11);
+    writeFileSync(join(dir, 'grown'), data);
+    expect(readSmallFileSync(join(dir, 'grown'), 4096).equals(data)).toBe(true);
+    expect(readSmallFileSync(join(dir, 'grown'), 6000).equals(data)).toBe(true);
+    expect(readSmallFileSync(join(dir, 'grown'), 0).equals(data)).toBe(true);
   });
 });

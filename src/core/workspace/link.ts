@@ -56,7 +56,7 @@ export class Linker {
 
   /** Restores a small object at `dest` here and now (after a queued copy failed, e.g. across file systems). */
   restoreSmallNow(oid: string, dest: string, exec: boolean): Stats | undefined {
-    return this.copySmallSync(oid, dest, exec ? 0o755 : 0o644, false) as Stats | undefined; // (not queued: never QUEUED)
+    return this.copySmallSync(oid, undefined, dest, exec ? 0o755 : 0o644, false) as Stats | undefined; // (not queued: never QUEUED)
   }
 
   private stagingPath(): string {
@@ -150,7 +150,7 @@ export class Linker {
       try {
         if (mode === 'reflink') {
           copyFileSync(src, tmp, constants.COPYFILE_FICLONE_FORCE);
-          const hex = hashBytesSync(this.store.algo, readSmallFileSync(tmp));
+          const hex = hashBytesSync(this.store.algo, readSmallFileSync(tmp, size));
           if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
           chmodSync(tmp, exec ? 0o755 : 0o644);
         } else if (mode === 'hardlink') {
@@ -174,7 +174,7 @@ export class Linker {
       this.works.set(mode, true);
       return undefined;
     }
-    return this.copySmallSync(oid, dest, exec ? 0o755 : 0o644, this.opts.queueSmallCopies === true);
+    return this.copySmallSync(oid, size, dest, exec ? 0o755 : 0o644, this.opts.queueSmallCopies === true);
   }
 
   private placeStagedSync(tmp: string, dest: string): void {
@@ -219,7 +219,7 @@ export class Linker {
   private async copy(oid: string, size: number, dest: string, exec: boolean, onBytes?: (n: number) => void): Promise<void> {
     const mode = exec ? 0o755 : 0o644;
     if (size <= SMALL_OBJECT) {
-      this.copySmallSync(oid, dest, mode);
+      this.copySmallSync(oid, size, dest, mode);
       onBytes?.(size);
       return;
     }
@@ -258,12 +258,12 @@ export class Linker {
    * Small files: read whole, hash, write, rename — synchronous, the fastest path for 100k tiny files.
    * Returns the written file's stat (a rename keeps inode, size and mtime), or undefined when unknown.
    */
-  private copySmallSync(oid: string, dest: string, mode: number, queue = false): Stats | undefined | typeof QUEUED {
+  private copySmallSync(oid: string, size: number | undefined, dest: string, mode: number, queue = false): Stats | undefined | typeof QUEUED {
     // The bytes of an object this command has just downloaded and checked (a pull) are still in memory.
     let data: Uint8Array | undefined = this.store.takeVerifiedBytes(oid);
     if (data === undefined) {
       try {
-        data = readSmallFileSync(this.store.path(oid)); // valid until the next read: written (or copied) below first
+        data = readSmallFileSync(this.store.path(oid), size); // valid until the next read: written (or copied) below first
       } catch (err) {
         throw systemError(err, 'reading object', oid);
       }
