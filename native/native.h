@@ -1,6 +1,7 @@
 /* Shared between the parts of mlv's native helper (scan.c registers everything). */
 #ifndef MLV_NATIVE_H
 #define MLV_NATIVE_H
+#include <stdint.h>
 #include <node_api.h>
 
 /* The errno name Node uses for `err` (ENOENT, EACCES, ENOSPC…), EIO for the rest. */
@@ -12,6 +13,12 @@ napi_value mlv_errno_error(napi_env env, int e, const char *syscall, const char 
 /* A string argument as a new C string; NULL, with a JS exception pending (TypeError `what`), when it is
    not a string or memory is short. */
 char *mlv_string_arg(napi_env env, napi_value v, const char *what);
+
+/* The strings of JS array `v` as new C strings, after `lead` empty slots and followed by a NULL; `*count`
+   is how many. NULL, with a JS exception pending (TypeError `what`), when `v` is not an array of strings
+   or memory is short. Free with mlv_free_strings(strings, lead). */
+char **mlv_strings_arg(napi_env env, napi_value v, uint32_t lead, const char *what, uint32_t *count);
+void mlv_free_strings(char **strings, uint32_t lead);
 
 /* Adds queueWrite and drainWrites (writer.c) to the module's exports. */
 void mlv_register_writer(napi_env env, napi_value exports);

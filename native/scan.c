@@ -126,6 +126,35 @@ char *mlv_string_arg(napi_env env, napi_value v, const char *what) {
   return out;
 }
 
+char **mlv_strings_arg(napi_env env, napi_value v, uint32_t lead, const char *what, uint32_t *count) {
+  bool is_array = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  char **out = calloc((size_t)lead + n + 1, sizeof *out);
+  if (!out) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    if (napi_get_element(env, v, i, &item) != napi_ok || !(out[lead + i] = mlv_string_arg(env, item, what))) {
+      mlv_free_strings(out, lead);
+      return NULL;
+    }
+  }
+  *count = n;
+  return out;
+}
+
+void mlv_free_strings(char **strings, uint32_t lead) {
+  if (!strings) return;
+  for (char **s = strings + lead; *s; s++) free(*s);
+  free(strings);
+}
+
 static void free_list(list_t *l) {
   for (size_t i = 0; i < l->n; i++) free(l->items[i].path);
   free(l->items);

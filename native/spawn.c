@@ -29,6 +29,7 @@
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -183,36 +184,6 @@ static void finish(napi_env env, napi_value js_cb, void *context, void *data) {
   free_job(job);
 }
 
-/* The strings of JS array `v` as a NULL-ended argv after `file`; NULL with an exception pending. */
-static char **argv_arg(napi_env env, napi_value v, char *file) {
-  bool is_array = false;
-  uint32_t n = 0;
-  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, &n) != napi_ok) {
-    napi_throw_type_error(env, NULL, "spawnCapture: args must be an array of strings");
-    return NULL;
-  }
-  char **argv = calloc((size_t)n + 2, sizeof *argv);
-  if (!argv) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  argv[0] = file;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value item;
-    if (napi_get_element(env, v, i, &item) != napi_ok || !(argv[i + 1] = mlv_string_arg(env, item, "spawnCapture: args must be an array of strings"))) {
-      for (uint32_t j = 1; j <= i; j++) free(argv[j]);
-      free(argv);
-      return NULL;
-    }
-  }
-  return argv;
-}
-
-static void free_argv(char **argv) {
-  for (size_t i = 1; argv[i]; i++) free(argv[i]);
-  free(argv);
-}
-
 /* Starts the child with its ends of the pipes: 0 or an errno. */
 static int start_child(spawn_job_t *job, const char *file, char **argv, const char *cwd, int in_r, int out_w, int err_w) {
   posix_spawn_file_actions_t actions;
@@ -258,10 +229,13 @@ static napi_value spawn_capture(napi_env env, napi_callback_info info) {
     return NULL;
   }
   job->out_fd = job->err_fd = job->in_fd = -1;
-  if (!(file = mlv_string_arg(env, argv_js[0], "spawnCapture: file must be a string")) || !(args = argv_arg(env, argv_js[1], file)) ||
+  uint32_t n_args = 0;
+  if (!(file = mlv_string_arg(env, argv_js[0], "spawnCapture: file must be a string")) ||
+      !(args = mlv_strings_arg(env, argv_js[1], 1, "spawnCapture: args must be an array of strings", &n_args)) ||
       !(cwd = mlv_string_arg(env, argv_js[2], "spawnCapture: cwd must be a string"))) {
     goto done; /* (the exception is pending) */
   }
+  args[0] = file; /* (argv[0], not owned by `args`) */
   napi_valuetype input_type = napi_undefined;
   if (argc > 3) napi_typeof(env, argv_js[3], &input_type);
   if (input_type != napi_undefined) {
@@ -327,7 +301,7 @@ static napi_value spawn_capture(napi_env env, napi_callback_info info) {
   job = NULL;
 done:
   if (job) free_job(job);
-  if (args) free_argv(args);
+  mlv_free_strings(args, 1);
   free(file);
   free(cwd);
   return promise;

@@ -17,9 +17,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <stdio.h> /* rename */
 #include <stdlib.h>
 #include <unistd.h>
 #include <node_api.h>
@@ -37,12 +36,8 @@ typedef struct {
 } sync_job_t;
 
 static void free_sync_job(sync_job_t *job) {
-  for (uint32_t i = 0; i < job->count; i++) {
-    if (job->from) free(job->from[i]);
-    if (job->to) free(job->to[i]);
-  }
-  free(job->from);
-  free(job->to);
+  mlv_free_strings(job->from, 0);
+  mlv_free_strings(job->to, 0);
   free(job->dir);
   free(job);
 }
@@ -50,7 +45,6 @@ static void free_sync_job(sync_job_t *job) {
 static void sync_execute(napi_env env, void *data) {
   (void)env;
   sync_job_t *job = data;
-  job->failed = -1;
   int fd = open(job->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     job->err = errno;
@@ -87,24 +81,6 @@ static void sync_complete(napi_env env, napi_status status, void *data) {
   free_sync_job(job);
 }
 
-/* The strings of JS array `v` (`n` of them) as C strings; NULL with an exception pending. */
-static char **paths_arg(napi_env env, napi_value v, uint32_t n) {
-  char **out = calloc(n ? n : 1, sizeof *out);
-  if (!out) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value item;
-    if (napi_get_element(env, v, i, &item) != napi_ok || !(out[i] = mlv_string_arg(env, item, "syncFileSystem: from and to must be arrays of paths"))) {
-      for (uint32_t j = 0; j < i; j++) free(out[j]);
-      free(out);
-      return NULL;
-    }
-  }
-  return out;
-}
-
 static napi_value sync_file_system(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], promise, name;
@@ -113,25 +89,22 @@ static napi_value sync_file_system(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
+  job->failed = -1; /* (also when the work never runs: a cancelled job failed no rename) */
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
       !(job->dir = mlv_string_arg(env, argv[0], "syncFileSystem(dir[, from, to]) needs a folder path"))) {
     free(job);
     return NULL; /* (the exception is pending) */
   }
   if (argc >= 3) {
-    bool from_array = false, to_array = false;
-    uint32_t n_from = 0, n_to = 0;
-    napi_is_array(env, argv[1], &from_array);
-    napi_is_array(env, argv[2], &to_array);
-    if (!from_array || !to_array || napi_get_array_length(env, argv[1], &n_from) != napi_ok ||
-        napi_get_array_length(env, argv[2], &n_to) != napi_ok || n_from != n_to) {
-      free_sync_job(job);
-      napi_throw_type_error(env, NULL, "syncFileSystem: from and to must be arrays of paths of one length");
+    const char *what = "syncFileSystem: from and to must be arrays of paths of one length";
+    uint32_t n_to = 0;
+    if (!(job->from = mlv_strings_arg(env, argv[1], 0, what, &job->count)) || !(job->to = mlv_strings_arg(env, argv[2], 0, what, &n_to))) {
+      free_sync_job(job); /* (the exception is pending) */
       return NULL;
     }
-    job->count = n_from;
-    if (!(job->from = paths_arg(env, argv[1], n_from)) || !(job->to = paths_arg(env, argv[2], n_to))) {
-      free_sync_job(job); /* (the exception is pending) */
+    if (n_to != job->count) {
+      free_sync_job(job);
+      napi_throw_type_error(env, NULL, what);
       return NULL;
     }
   }
