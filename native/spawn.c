@@ -128,9 +128,12 @@ static void *collect(void *data) {
       }
     }
   }
-  if (job->in_fd >= 0) {
-    close(job->in_fd);
-    job->in_fd = -1;
+  /* Ends left open by a failed poll are closed before the wait: a child blocked writing to a full pipe
+     nobody reads would never exit. */
+  int *fds[3] = { &job->in_fd, &job->out_fd, &job->err_fd };
+  for (int i = 0; i < 3; i++) {
+    if (*fds[i] >= 0) close(*fds[i]);
+    *fds[i] = -1;
   }
   int wstatus = 0;
   while (waitpid(job->pid, &wstatus, 0) < 0 && errno == EINTR) {
