@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/repo.js';
 const native = nativeHelper();
 if (!native) console.log('sync-file-system.test: the native helper is not built; its syncfs checks are skipped');
 
+// Without the native helper: `sync -f`, else an fsync per file.
 describe('syncFileSystem', () => {
   it('flushes the file system of a folder', async () => {
     const dir = tempDir('mlv-sync-');
@@ -59,6 +60,12 @@ describe('syncThenPlace', () => {
     expect(existsSync(join(dir, 'tmp', 't2'))).toBe(true);
     expect(existsSync(join(dir, 'tmp', 't3'))).toBe(true);
     expect(existsSync(join(dir, 'out', 'o3'))).toBe(false);
+  });
+
+  it.skipIf(!native)('when the file system cannot be synced, syncs each file by itself and still places them all', async () => {
+    const { dir, pairs } = batch(4);
+    await syncThenPlace(join(dir, 'no-such-folder'), pairs); // (the native syncfs fails: ENOENT)
+    for (let i = 0; i < 4; i++) expect(readFileSync(join(dir, 'out', `o${i}`), 'utf8')).toBe(`object ${i}`);
   });
 
   it.skipIf(!native)('the native sync renames nothing when the sync itself fails, and checks its arguments', async () => {

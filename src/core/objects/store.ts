@@ -597,17 +597,12 @@ export async function fsyncPath(path: string): Promise<void> {
 }
 
 /**
- * Flushes the file system holding `dir`: syncfs(2) on a thread of the native helper, else Linux
- * `sync -f` (a fork of this process: ~20 ms of the main thread at ~200 MB resident); falls back to fsync
- * per file.
+ * Flushes the file system holding `dir` without the native helper (which `syncThenPlace` uses): Linux
+ * `sync -f` (a fork of this process: ~20 ms of the main thread at ~200 MB resident), falling back to
+ * fsync per file.
  */
 export async function syncFileSystem(dir: string, files: string[]): Promise<void> {
-  const native = nativeHelper();
-  if (native?.syncFileSystem) {
-    // On a failure (no syncfs here, or a write error) the files are synced one by one below, which
-    // reports a write error against the file it hit.
-    if (await native.syncFileSystem(dir).then(() => true, () => false)) return;
-  } else if (syncfsAvailable !== false) {
+  if (syncfsAvailable !== false) {
     // (child_process is loaded only here, where it is needed: ~2 ms at the start of every command.)
     const { execFile } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     const ok = await new Promise<boolean>((resolve) => {
@@ -625,7 +620,7 @@ export async function syncFileSystem(dir: string, files: string[]): Promise<void
 }
 
 /**
- * Makes the temp files of `pairs` durable (`syncFileSystem` of `dir`), then renames each to its
+ * Makes the temp files of `pairs` durable (one sync of the file system holding `dir`), then renames each to its
  * destination, whose folder exists. With the native helper the sync and the renames run on a thread, so
  * the main thread goes on reading and hashing the next files (the renames took it ~18 µs each, ~75 ms a
  * batch of 4,096 objects here). A failed rename throws an fs error with `path` (the temp file) and `dest`;
@@ -640,9 +635,11 @@ export async function syncThenPlace(dir: string, pairs: [tmp: string, dest: stri
     );
     if (!failure) return;
     if (failure.syscall !== 'syncfs') throw failure; // a rename
-    // No syncfs here (or it failed): the files are synced one by one below.
+    // No syncfs here (or it failed): each file is synced by itself, which names a write error by its file.
+    for (const [tmp] of pairs) await fsyncPath(tmp);
+  } else {
+    await syncFileSystem(dir, pairs.map(([tmp]) => tmp));
   }
-  await syncFileSystem(dir, pairs.map(([tmp]) => tmp));
   for (const [tmp, dest] of pairs) renameSync(tmp, dest);
 }
 
