@@ -391,7 +391,7 @@ async function execute(repo: Repo, index: StatIndex, plan: Plan, reporter: Repor
     // Across file systems (a tracked folder that is a mount point) the rename cannot work: copy here.
     if (f.code === 'EXDEV') {
       const r = queued.find((q) => `${root}/${q.rel}` === f.path);
-      if (r) linker.restoreSmallNow(repo.store.oid(r.hex), f.path, r.exec);
+      if (r) linker.restoreSmallNow(repo.store.oid(r.hex), r.size, f.path, r.exec);
       continue;
     }
     throw systemError(writeFailureError(f), 'restoring', f.path);

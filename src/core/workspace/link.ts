@@ -54,9 +54,9 @@ export class Linker {
     return failures;
   }
 
-  /** Restores a small object at `dest` here and now (after a queued copy failed, e.g. across file systems). */
-  restoreSmallNow(oid: string, dest: string, exec: boolean): Stats | undefined {
-    return this.copySmallSync(oid, undefined, dest, exec ? 0o755 : 0o644, false) as Stats | undefined; // (not queued: never QUEUED)
+  /** Restores a small object of `size` bytes at `dest` here and now (after a queued copy failed, e.g. across file systems). */
+  restoreSmallNow(oid: string, size: number, dest: string, exec: boolean): Stats | undefined {
+    return this.copySmallSync(oid, size, dest, exec ? 0o755 : 0o644, false) as Stats | undefined; // (not queued: never QUEUED)
   }
 
   private stagingPath(): string {
@@ -228,25 +228,28 @@ export class Linker {
     try {
       const justVerified = this.store.wasJustVerified(oid);
       if (nativeHelper()) {
-        // The kernel copies the object in steps while this process hashes the copy (copyInSteps); the
-        // copy is placed only when that hash matches the oid. Not fs.copyFile: libuv truncates the new
-        // file, which makes ext4 write all of it to the disk when it is closed (auto_da_alloc), and
-        // a checkout waited ~1.5 s for that per GiB here.
+        // The kernel copies the object in steps while this process hashes the copy (copyInSteps, which
+        // also sets the mode); the copy is placed only when that hash matches the oid. Not fs.copyFile:
+        // libuv truncates the new file, which makes ext4 write all of it to the disk when it is closed
+        // (auto_da_alloc); a checkout's profile showed its main thread waiting ~1.5 s for that after the
+        // copy of a 1 GiB object.
         // An object this command has just fetched and checked (a pull) is not hashed a second time.
         const { hex } = await copyInSteps(this.store.algo, src, tmp, onBytes, { mode, fsync: false, verifiedHex: justVerified ? hexOf(oid) : undefined });
         if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
-      } else if (justVerified) {
-        // Without the helper the kernel copies it in one call (copy_file_range/sendfile: no bytes
-        // through this process, ~3x faster for 1 GiB here).
-        await copyFile(src, tmp);
-        onBytes?.(size);
       } else {
-        // Without the helper, one kernel copy while this process hashes the same object (a cache object
-        // never changes once placed); the copy is placed only when the hash matches the oid.
-        const [{ hex }] = await Promise.all([hashFile(this.store.algo, src, onBytes), copyFile(src, tmp)]);
-        if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
+        if (justVerified) {
+          // Without the helper the kernel copies it in one call (copy_file_range/sendfile: no bytes
+          // through this process, ~3x faster for 1 GiB here).
+          await copyFile(src, tmp);
+          onBytes?.(size);
+        } else {
+          // Without the helper, one kernel copy while this process hashes the same object (a cache
+          // object never changes once placed); the copy is placed only when the hash matches the oid.
+          const [{ hex }] = await Promise.all([hashFile(this.store.algo, src, onBytes), copyFile(src, tmp)]);
+          if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
+        }
+        await chmod(tmp, mode); // the umask may have masked bits at creation
       }
-      await chmod(tmp, mode); // the umask may have masked bits at creation
       await this.placeStaged(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
@@ -258,7 +261,7 @@ export class Linker {
    * Small files: read whole, hash, write, rename — synchronous, the fastest path for 100k tiny files.
    * Returns the written file's stat (a rename keeps inode, size and mtime), or undefined when unknown.
    */
-  private copySmallSync(oid: string, size: number | undefined, dest: string, mode: number, queue = false): Stats | undefined | typeof QUEUED {
+  private copySmallSync(oid: string, size: number, dest: string, mode: number, queue = false): Stats | undefined | typeof QUEUED {
     // The bytes of an object this command has just downloaded and checked (a pull) are still in memory.
     let data: Uint8Array | undefined = this.store.takeVerifiedBytes(oid);
     if (data === undefined) {
