@@ -30,6 +30,12 @@ describe('removeOwnTemps', () => {
     for (const f of others) expect(existsSync(f), f).toBe(true);
   });
 
+  it('counts only what it removed: a beside name whose file was not created yet is not counted', () => {
+    const { repo, dir } = fakeRepo();
+    stagedBeside(join(dir, 'weights.bin'));
+    expect(removeOwnTemps(repo)).toBe(0);
+  });
+
   it('leaves a beside name alone once it is done (renamed into place, or removed by its writer)', () => {
     const { repo, dir } = fakeRepo();
     const beside = stagedBeside(join(dir, 'model.pt'));

@@ -70,12 +70,12 @@ export function removeOwnTemps(repo: Repo): number {
   let removed = removeTemps(cacheTmp, (name) => name.startsWith(repo.store.ownTempPrefix)) + removeTemps(staging, (name) => name.startsWith(OWN_STAGING_PREFIX));
   for (const beside of besideFiles) {
     try {
-      rmSync(beside, { force: true });
-      besideFiles.delete(beside);
+      rmSync(beside);
       removed++;
-    } catch {
-      // (a file the user can see and remove)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') continue; // (a file the user can see and remove)
     }
+    besideFiles.delete(beside);
   }
   return removed;
 }
