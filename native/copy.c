@@ -12,6 +12,13 @@
  *       stopped); a failure rejects with an fs-like error (code, syscall "copyfile", path `src`, dest
  *       `dest`).
  *
+ *   openForWriting(fd) -> boolean | undefined
+ *       whether any process (this one included) has the file of `fd` (opened read-only) open for writing
+ *       or mapped writable, asked of the kernel by taking a read lease (refused while a writer exists)
+ *       and dropping it at once. undefined where leases are not offered (NFS, another owner's file).
+ *       A writer opening the file in between breaks the lease with SIGURG, which is ignored by default,
+ *       not with the default SIGIO, which would end the process.
+ *
  * Node's fs.copyFile also copies in the kernel, but in one call that cannot be stopped: Ctrl-C during a
  * 1 GiB copy had to wait ~1 s for it. Here the copy runs on without waiting for the main thread (which
  * may be busy with many small files), while the caller hashes what control[1] says is already copied.
@@ -19,6 +26,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -168,8 +176,35 @@ static napi_value copy_file_in_steps(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+static napi_value open_for_writing(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "openForWriting: fd must be a file descriptor");
+    return NULL;
+  }
+  if (fcntl(fd, F_SETSIG, SIGURG) != 0) {
+    napi_get_undefined(env, &result);
+    return result;
+  }
+  if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+    fcntl(fd, F_SETLEASE, F_UNLCK);
+    napi_get_boolean(env, false, &result);
+  } else if (errno == EAGAIN) {
+    napi_get_boolean(env, true, &result);
+  } else {
+    napi_get_undefined(env, &result);
+  }
+  fcntl(fd, F_SETSIG, 0);
+  return result;
+}
+
 void mlv_register_copy(napi_env env, napi_value exports) {
   napi_value fn;
+  napi_create_function(env, "openForWriting", NAPI_AUTO_LENGTH, open_for_writing, NULL, &fn);
+  napi_set_named_property(env, exports, "openForWriting", fn);
   napi_create_function(env, "copyFileInSteps", NAPI_AUTO_LENGTH, copy_file_in_steps, NULL, &fn);
   napi_set_named_property(env, exports, "copyFileInSteps", fn);
 }

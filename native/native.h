@@ -23,7 +23,7 @@ void mlv_free_strings(char **strings, uint32_t lead);
 /* Adds queueWrite and drainWrites (writer.c) to the module's exports. */
 void mlv_register_writer(napi_env env, napi_value exports);
 
-/* Adds copyFileInSteps (copy.c) to the module's exports. */
+/* Adds copyFileInSteps and openForWriting (copy.c) to the module's exports. */
 void mlv_register_copy(napi_env env, napi_value exports);
 
 /* Adds spawnCapture (spawn.c) to the module's exports where the C library offers what it needs. */

@@ -56,6 +56,11 @@ export interface NativeHelper {
    */
   copyFileInSteps(inFd: number, outFd: number, src: string, dest: string, control: BigInt64Array, writeBack?: boolean): Promise<number>;
   /**
+   * Whether any process (this one too) has the file of `fd` (opened read-only) open for writing or mapped
+   * writable, asked by taking and dropping a read lease; undefined where leases are not offered.
+   */
+  openForWriting(fd: number): boolean | undefined;
+  /**
    * syncfs(2) on the file system holding `dir`, then (only if it succeeded) renames each from[i] to to[i]
    * in order, on a libuv thread. Rejects like fs: syscall "syncfs" (nothing renamed), or "rename" with
    * `path` and `dest` of the first rename that failed.

@@ -280,12 +280,17 @@ export class ObjectStore {
    * and fsyncs it before the rename. With `reflink`, the file is cloned (copy-on-write) when the file
    * system supports it, and hashed through `hashClone`. Small files take the batched path (`addBytesSync`).
    */
-  async addFile(src: string, opts: { reflink?: boolean; onBytes?: (n: number) => void } = {}): Promise<AddResult> {
+  async addFile(src: string, opts: { reflink?: boolean; onBytes?: (n: number) => void }): Promise<AddResult>;
+  /** With `cloneOnly`: undefined, and nothing stored, when the file cannot be cloned. */
+  async addFile(src: string, opts: { reflink: true; cloneOnly: true; onBytes?: (n: number) => void }): Promise<AddResult | undefined>;
+  async addFile(src: string, opts: { reflink?: boolean; cloneOnly?: boolean; onBytes?: (n: number) => void } = {}): Promise<AddResult | undefined> {
+    if (opts.cloneOnly && this.cloning.works === false) return undefined;
     const tmp = this.newTempPath();
     try {
       let hex: string;
       let n: number;
       const before = opts.reflink ? await cloneFile(src, tmp, this.cloning) : undefined;
+      if (!before && opts.cloneOnly) return undefined;
       if (before) {
         ({ hex, size: n } = await hashClone(this.algo, src, before, tmp, opts.onBytes));
         await chmod(tmp, 0o444);
@@ -307,8 +312,11 @@ export class ObjectStore {
    * so no crash can lose the file. The inode becomes read-only, as hard-linked workspace files are.
    * Returns undefined (the caller copies instead) when a link is impossible, e.g. the cache is on another
    * file system, or when the file changed since `st` was taken (it is then hashed and copied afresh).
+   * `beforePlace` runs once the inode is known unchanged, read-only and durable, before it is placed
+   * (`InodeAdopter` moves a copy over `src` there); when it throws, nothing is placed and the error is
+   * thrown (the inode stays read-only: the caller restores its mode).
    */
-  async linkFileIn(src: string, st: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>, hex: string): Promise<AddResult | undefined> {
+  async linkFileIn(src: string, st: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>, hex: string, beforePlace?: () => Promise<void>): Promise<AddResult | undefined> {
     const oid = this.oid(hex);
     if (existsSync(this.path(oid))) return { oid, size: st.size, written: false };
     const tmp = this.newTempPath();
@@ -328,6 +336,7 @@ export class ObjectStore {
       }
       await chmod(tmp, 0o444);
       await fsyncPath(tmp);
+      await beforePlace?.();
       return { oid, size: st.size, written: await this.place(tmp, oid) };
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);

@@ -21,6 +21,7 @@ import { cacheLinkTarget } from './walk.js';
 import type { Artifact } from './artifacts.js';
 import { pointerRelFor } from './artifacts.js';
 import type { LinkMode } from './config.js';
+import { InodeAdopter } from './adopt.js';
 import { stagingDirOf } from './temp-files.js';
 
 export interface RecordItem {
@@ -57,7 +58,8 @@ export async function recordArtifacts(
 ): Promise<RecordResult[]> {
   const results: RecordResult[] = [];
   const linkMode = await preferredLinkMode(repo);
-  const ctx: SnapshotContext = { repo, index, reporter: opts.reporter, linkIntoCache: linkMode === 'hardlink' || linkMode === 'symlink' };
+  const linkIntoCache = linkMode === 'hardlink' || linkMode === 'symlink';
+  const ctx: SnapshotContext = { repo, index, reporter: opts.reporter, linkIntoCache, adopter: linkIntoCache ? undefined : new InodeAdopter(repo.store, stagingDirOf(repo)) };
   for (const item of items) {
     const batch = repo.store.batch();
     let pointer: Pointer;

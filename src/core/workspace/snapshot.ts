@@ -10,6 +10,7 @@ import { hashBytesSync, hashFile, readSmallFileSync, warmHasher } from '../objec
 import { hexLength, hexOf } from '../objects/oid.js';
 import { SMALL_OBJECT, type StoreBatch } from '../objects/store.js';
 import { parseTree, serializeTree, treeTotals, type TreeEntry } from '../objects/tree.js';
+import type { InodeAdopter } from './adopt.js';
 import type { Repo } from './repo.js';
 import { fileFingerprint, type StatIndex } from './stat-index.js';
 import { scanFingerprint, walkDir, type FileStat, type WalkResult } from './walk.js';
@@ -41,6 +42,8 @@ export interface SnapshotContext {
    * here): big files then enter the cache as a second hard link of the workspace file, not a copy.
    */
   linkIntoCache?: boolean;
+  /** Copy mode: big files' inodes may become cache objects, a copy taking their place (`adopt.ts`). */
+  adopter?: InodeAdopter;
 }
 
 const isExec = (st: FileStat) => (st.mode & 0o111) !== 0;
@@ -128,7 +131,14 @@ export async function hashWalkedFiles(
   walk: WalkResult,
   batch?: StoreBatch,
   phase = 'hashing',
-): Promise<{ fileInfos: Map<string, FileInfo>; hashed: number; stored: number; trees?: Omit<TreeSnapshot, 'fileInfos' | 'dirs'> }> {
+): Promise<{
+  fileInfos: Map<string, FileInfo>;
+  hashed: number;
+  stored: number;
+  /** Files whose inode went into the cache, a copy taking their place (their stat changed). */
+  replaced: number;
+  trees?: Omit<TreeSnapshot, 'fileInfos' | 'dirs'>;
+}> {
   const { repo, index } = ctx;
   const store = repo.store;
   await warmHasher(store.algo);
@@ -145,7 +155,7 @@ export async function hashWalkedFiles(
     // Nothing to hash: when the folder's tree is one the cache is known to hold whole (a re-add of an
     // unchanged folder), there is nothing to store either — skip checking 100k objects one by one.
     trees = buildTrees(store.algo, fileInfos, walk.dirs);
-    if (index.isComplete(trees.hex)) return { fileInfos, hashed: 0, stored: 0, trees };
+    if (index.isComplete(trees.hex)) return { fileInfos, hashed: 0, stored: 0, replaced: 0, trees };
   }
   if (batch && fileInfos.size > 0) {
     const present = await store.presentSet([...fileInfos.values()].map((f) => store.oid(f.hex)));
@@ -157,20 +167,22 @@ export async function hashWalkedFiles(
     }
   }
   let stored = 0;
-  if (todo.length === 0) return { fileInfos, hashed: 0, stored, trees }; // (trees, when built above, still hold)
+  let replaced = 0;
+  if (todo.length === 0) return { fileInfos, hashed: 0, stored, replaced, trees }; // (trees, when built above, still hold)
   if (batch && todo.length >= 1024) store.expectManyChecks(todo.length);
   const ticker = new ProgressTicker(ctx.reporter, phase, todo.length, todo.reduce((n, [, st]) => n + st.size, 0));
   for (const [rel, st] of todo) {
     const abs = `${absDir}/${rel}`;
     const info = await hashOne(ctx, abs, st, batch, (n) => ticker.addBytes(n));
     if (info.stored) stored++;
-    index.record(`${dataRel}/${rel}`, st, info.hex);
+    if (info.st) replaced++;
+    index.record(`${dataRel}/${rel}`, info.st ?? st, info.hex);
     fileInfos.set(rel, { hex: info.hex, size: st.size, exec: isExec(st) });
     ticker.tick(1);
     if (batch) await batch.maybeFlush();
   }
   ticker.end();
-  return { fileInfos, hashed: todo.length, stored };
+  return { fileInfos, hashed: todo.length, stored, replaced };
 }
 
 /**
@@ -192,7 +204,7 @@ async function hashOne(
   st: FileStat,
   batch: StoreBatch | undefined,
   onBytes: (n: number) => void,
-): Promise<{ hex: string; stored: boolean }> {
+): Promise<{ hex: string; stored: boolean; st?: FileStat }> {
   const store = ctx.repo.store;
   if (st.size <= SMALL_OBJECT) {
     let data: Buffer;
@@ -213,6 +225,12 @@ async function hashOne(
     if (linked) return { hex, stored: linked.written };
   }
   const useReflink = ctx.repo.config.cache.link[0] === 'reflink';
+  if (ctx.adopter?.canAdopt(st)) {
+    const cloned = useReflink ? await store.addFile(abs, { reflink: true, cloneOnly: true, onBytes }) : undefined;
+    if (cloned) return { hex: hexOf(cloned.oid), stored: cloned.written };
+    const adopted = await ctx.adopter.adopt(abs, st, onBytes);
+    if (adopted) return { hex: adopted.hex, stored: adopted.written, st: adopted.st };
+  }
   const r = await store.addFile(abs, { reflink: useReflink, onBytes });
   return { hex: hexOf(r.oid), stored: r.written };
 }
@@ -272,10 +290,10 @@ export async function snapshotDir(
 ): Promise<TreeSnapshot & { hashed: number; stored: number }> {
   const abs = `${ctx.repo.root}/${dataRel}`;
   const walk = opts.walk ?? walkTrackedDir(ctx.repo, abs, dataRel, opts.followSymlinks, ctx.index);
-  const { fileInfos, hashed, stored, trees } = await hashWalkedFiles(ctx, dataRel, abs, walk, opts.batch);
+  const { fileInfos, hashed, stored, replaced, trees } = await hashWalkedFiles(ctx, dataRel, abs, walk, opts.batch);
   await warmHasher(ctx.repo.store.algo);
   const t = trees ?? buildTrees(ctx.repo.store.algo, fileInfos, walk.dirs);
-  if (walk.fingerprint) ctx.index.recordState(dataRel, walk.fingerprint, t.hex);
+  if (walk.fingerprint && replaced === 0) ctx.index.recordState(dataRel, walk.fingerprint, t.hex);
   let storedTrees = 0;
   if (opts.batch) {
     // Trees go in only after the file objects they name are durable.
@@ -307,8 +325,8 @@ export async function snapshotFile(
   ticker.tick(1);
   ticker.end();
   if (opts.batch) await opts.batch.flush();
-  ctx.index.record(dataRel, st, r.hex);
-  ctx.index.recordState(dataRel, fp, r.hex);
+  ctx.index.record(dataRel, r.st ?? st, r.hex);
+  ctx.index.recordState(dataRel, r.st ? fileFingerprint(r.st) : fp, r.hex);
   return { hex: r.hex, size: st.size, exec: isExec(st), hashed: true, stored: r.stored };
 }
 
