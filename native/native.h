@@ -32,4 +32,7 @@ void mlv_register_spawn(napi_env env, napi_value exports);
 /* Adds syncFileSystem (sync.c) to the module's exports. */
 void mlv_register_sync(napi_env env, napi_value exports);
 
+/* Adds spreadSubfolders (dirs.c) to the module's exports. */
+void mlv_register_dirs(napi_env env, napi_value exports);
+
 #endif

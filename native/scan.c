@@ -675,6 +675,7 @@ static napi_value init(napi_env env, napi_value exports) {
   mlv_register_copy(env, exports);
   mlv_register_spawn(env, exports);
   mlv_register_sync(env, exports);
+  mlv_register_dirs(env, exports);
   return exports;
 }
 

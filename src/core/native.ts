@@ -2,9 +2,10 @@
  * The optional native helper (native/*.c, built by `npm install` with node-gyp). It lists a folder
  * tree and stats its files in one call, which makes `status` and re-`add` of big folders about twice as
  * fast, creates many small files on four writer threads (adds, pushes and checkouts), and copies big
- * files in the kernel in 64 MiB steps that can be stopped between them, and starts `git` without
- * forking Node. Without it (no compiler at install time, another platform, or `MLV_NATIVE=0`) mlv walks
- * folders, writes files and runs git in JavaScript, with the same results.
+ * files in the kernel in 64 MiB steps that can be stopped between them, starts `git` without
+ * forking Node, and marks temp folders so ext4 spreads their sub-folders. Without it (no compiler at
+ * install time, another platform, or `MLV_NATIVE=0`) mlv walks folders, writes files and runs git in
+ * JavaScript, with the same results.
  */
 import { createRequire } from 'node:module';
 
@@ -60,6 +61,11 @@ export interface NativeHelper {
    * writable, asked by taking and dropping a read lease; undefined where leases are not offered.
    */
   openForWriting(fd: number): boolean | undefined;
+  /**
+   * Sets folder `dir`'s FS_TOPDIR_FL (`chattr +T`): ext2/3/4 then spreads its new sub-folders over the
+   * disk's block groups. false where the file system has no such flag. See native/dirs.c.
+   */
+  spreadSubfolders(dir: string): boolean;
   /**
    * syncfs(2) on the file system holding `dir`, then (only if it succeeded) renames each from[i] to to[i]
    * in order, on a libuv thread. Rejects like fs: syscall "syncfs" (nothing renamed), or "rename" with

@@ -28,12 +28,15 @@ const TEMP_SALT = TEMP_HOST + randomBytes(4).toString('hex');
 /**
  * Temp files spread over 16 sub-folders of `base` named `<prefix><0..15>` (the prefix starts with the
  * process id, so `cache verify` can tell a dead process's folders). The native writer's threads then
- * create files in different folders instead of queueing on one folder's lock.
+ * create files in different folders instead of queueing on one folder's lock. `base` is marked so that
+ * ext4 puts the sub-folders, and so the files made in them, in block groups away from `base` (see
+ * native/dirs.c: without a journal, ext4 creates files slowly where many were just deleted).
  */
 export class SpreadTempFolders {
   private static readonly SPREAD = 16;
   private n = 0;
   private readonly made = new Set<string>();
+  private baseMarked = false;
 
   constructor(
     private readonly base: string,
@@ -45,6 +48,11 @@ export class SpreadTempFolders {
     const n = ++this.n;
     const dir = `${this.base}/${this.prefix}${n % SpreadTempFolders.SPREAD}`;
     if (!this.made.has(dir)) {
+      if (!this.baseMarked) {
+        mkdirSync(this.base, { recursive: true });
+        nativeHelper()?.spreadSubfolders(this.base);
+        this.baseMarked = true;
+      }
       mkdirSync(dir, { recursive: true });
       this.made.add(dir);
     }
