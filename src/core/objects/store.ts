@@ -320,7 +320,7 @@ export class ObjectStore {
    * so no crash can lose the file. The inode becomes read-only, as hard-linked workspace files are.
    * Returns undefined (the caller copies instead) when a link is impossible, e.g. the cache is on another
    * file system, or when the file changed since `st` was taken (it is then hashed and copied afresh).
-   * `beforePlace` runs once the inode is known unchanged, read-only and durable, before it is placed
+   * `beforePlace` runs once the inode is known unchanged, durable and read-only, before it is placed
    * (`InodeAdopter` moves a copy over `src` there); when it throws, nothing is placed and the error is
    * thrown (the inode stays read-only: the caller restores its mode).
    */
@@ -342,8 +342,10 @@ export class ObjectStore {
         await unlink(tmp);
         return undefined;
       }
-      await chmod(tmp, 0o444);
+      // Synced before it turns read-only: the sync of a file not yet on the disk can take seconds, and an
+      // interrupted add must not leave the workspace file read-only.
       await fsyncPath(tmp);
+      await chmod(tmp, 0o444);
       await beforePlace?.();
       return { oid, size: st.size, written: await this.place(tmp, oid) };
     } catch (err) {
