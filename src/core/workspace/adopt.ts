@@ -16,7 +16,7 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { chmod, lstat, open, rename, rm, utimes } from 'node:fs/promises';
+import { chmod, lstat, open, rename, rm, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashFile } from '../objects/hash.js';
 import { copyInSteps, SMALL_OBJECT, type AddResult, type ObjectStore } from '../objects/store.js';
@@ -27,7 +27,7 @@ import type { FileStat } from './walk.js';
 
 let counter = 0;
 
-/** Where adoption can happen for files on device `dev`: the store and the staging folder on that file system. */
+/** Picks the big files `add` may adopt (see above), and adopts them. */
 export class InodeAdopter {
   private readonly sameDevice = new Map<number, boolean>();
 
@@ -60,15 +60,23 @@ export class InodeAdopter {
    */
   async adopt(abs: string, st: FileStat, onBytes: (n: number) => void): Promise<(AddResult & { hex: string; st: Stats | FileStat }) | undefined> {
     const native = nativeHelper()!;
-    const full = await lstat(abs);
-    // Another user's file would become this user's copy.
-    if (process.getuid && full.uid !== process.getuid()) return undefined;
-    const reader = await open(abs, 'r');
+    let full: Stats;
+    let reader: FileHandle;
+    try {
+      full = await lstat(abs);
+      reader = await open(abs, 'r');
+    } catch (err) {
+      throw systemError(err, 'storing', abs);
+    }
     const staged = join(this.stagingDir, `${OWN_STAGING_PREFIX}adopt-${++counter}`);
     let swapped = false;
     try {
-      // A writer (a program still appending to the file) would go on writing into the cache object.
+      // Another user's file would become this user's copy; a writer (a program still appending to the
+      // file) would go on writing into the cache object.
+      if (process.getuid && full.uid !== process.getuid()) return undefined;
       if (native.openForWriting(reader.fd) !== false) return undefined;
+      // The file itself is hashed (its inode is what the cache keeps), so the copy is not hashed again
+      // (`verifiedHex`); both read the same bytes, which the unchanged stat in `linkFileIn` confirms.
       const [{ hex }] = await Promise.all([
         hashFile(this.store.algo, abs, onBytes),
         copyInSteps(this.store.algo, abs, staged, undefined, { mode: st.mode & 0o777, fsync: false, verifiedHex: '' }),
