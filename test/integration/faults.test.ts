@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -261,6 +261,33 @@ describe('a full disk', () => {
       execFileSync('umount', [ws]);
     }
   }
+
+  it.skipIf(!mounted)('add of a big file whose copy does not fit beside it (cache and workspace on one full disk) fails clearly and changes nothing', async () => {
+    const disk = tempDir('mlv-tmpfs-one-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', disk]);
+    try {
+      execFileSync('git', ['init', '-q', '-b', 'main', disk]);
+      expect(mlv(disk, ['init']).code).toBe(0);
+      writeFileSync(join(disk, 'big.bin'), randomBytes(3_000_000));
+      const past = Date.now() / 1000 - 60; // old enough for add to take its inode into the cache (adopt.ts)
+      utimesSync(join(disk, 'big.bin'), past, past);
+      const inode = statSync(join(disk, 'big.bin')).ino;
+      const before = fingerprint(disk, { exclude: ['.mlv/cache'] }); // (checked below: empty)
+      const r = mlv(disk, ['add', 'big.bin']);
+      expect(r.code, show(r)).toBe(1);
+      expect(r.stderr).toMatch(/space/i);
+      expect(r.stderr).toContain('big.bin');
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+      expect(fingerprint(disk, { exclude: ['.mlv/cache'] })).toEqual(before);
+      const st = statSync(join(disk, 'big.bin'));
+      expect([st.ino, st.nlink, st.mode & 0o777]).toEqual([inode, 1, 0o644]);
+      expect(cacheObjects(join(disk, '.mlv/cache'))).toEqual([]);
+      expect(listFiles(join(disk, '.mlv/cache/tmp'))).toEqual([]);
+      expect(listFiles(join(disk, '.mlv/tmp/staging'))).toEqual([]);
+    } finally {
+      execFileSync('umount', [disk]);
+    }
+  });
 
   it.skipIf(!mounted)('checkout onto a full workspace disk fails clearly, leaves no partial file, and succeeds once there is room', async () => {
     await onSmallWorkspaceDisk(async (ws) => {
