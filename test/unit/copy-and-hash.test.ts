@@ -118,6 +118,19 @@ describe('big copies', () => {
     expect(statSync(join(dir, 'dest')).mode & 0o777).toBe(0o644);
   });
 
+  it('copyThenHash (without the helper) with a verified hex copies without hashing either', async () => {
+    const dir = tempDir('mlv-copy-');
+    const data = randomBytes(SMALL_OBJECT * 3);
+    writeFileSync(join(dir, 'src'), data);
+    let counted = 0;
+    const given = 'f'.repeat(32); // (not the file's hex)
+    const r = await copyThenHash('xxh128', join(dir, 'src'), join(dir, 'dest'), (n) => (counted += n), { mode: 0o644, fsync: false, verifiedHex: given });
+    expect(r).toEqual({ hex: given, size: data.length });
+    expect(counted).toBe(data.length);
+    expect(readFileSync(join(dir, 'dest')).equals(data)).toBe(true);
+    expect(statSync(join(dir, 'dest')).mode & 0o777).toBe(0o644);
+  });
+
   // /dev/shm is a tmpfs, so a copy from it to the temp folder crosses file systems, where Linux refuses
   // copy_file_range (EXDEV) and copyFileInSteps falls back to sendfile.
   const shm = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tempDir('mlv-copy-')).dev;

@@ -722,8 +722,8 @@ function sameContentStat(a: Stats, b: Stats): boolean {
 
 /**
  * Copies `src` to a new `dest` and returns the hash and size of the bytes `dest` holds. `verifiedHex`:
- * this command has just hashed `src` (a pull's download) and found that hex; `copyInSteps` then only
- * copies and returns it (the other copiers hash anyway).
+ * this command has just hashed `src` (a pull's download) and found that hex; the kernel copiers
+ * (`copyInSteps`, `copyThenHash`) then only copy and return it (`copyThroughHasher` hashes anyway).
  */
 type CopyAndHash = (
   algo: HashAlgo,
@@ -768,7 +768,8 @@ export const copyThenHash: CopyAndHash = async (algo, src, dest, onBytes, opts =
   await chmod(dest, opts.mode ?? 0o444);
   const fh = await open(dest, 'r');
   try {
-    const [measured] = await Promise.all([hashFile(algo, dest), (opts.fsync ?? true) ? fh.sync() : undefined]);
+    const measuring = opts.verifiedHex === undefined ? hashFile(algo, dest) : fh.stat().then((st) => ({ hex: opts.verifiedHex!, size: st.size }));
+    const [measured] = await Promise.all([measuring, (opts.fsync ?? true) ? fh.sync() : undefined]);
     report(measured.size);
     if (stopped !== undefined) throw stopped;
     return measured;

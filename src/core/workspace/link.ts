@@ -12,8 +12,8 @@ import type { Stats } from 'node:fs';
 import { copyFile, link, symlink, chmod, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, systemError } from '../errors.js';
-import { hashBytesSync, hashFile, readSmallFileSync } from '../objects/hash.js';
-import { cloneFile, copyInSteps, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, SpreadTempFolders, writeNewFileSync, type CloneSupport, type ObjectStore } from '../objects/store.js';
+import { hashBytesSync, readSmallFileSync } from '../objects/hash.js';
+import { cloneFile, copyAndHash, hashClone, REFLINK_MIN_SIZE, SMALL_OBJECT, SpreadTempFolders, writeNewFileSync, type CloneSupport, type ObjectStore } from '../objects/store.js';
 import { nativeHelper, type NativeWriteFailure } from '../native.js';
 import { hexOf } from '../objects/oid.js';
 import type { LinkMode } from './config.js';
@@ -226,30 +226,14 @@ export class Linker {
     const tmp = this.stagingPath();
     const src = this.store.path(oid);
     try {
-      const justVerified = this.store.wasJustVerified(oid);
-      if (nativeHelper()) {
-        // The kernel copies the object in steps while this process hashes the copy (copyInSteps, which
-        // also sets the mode); the copy is placed only when that hash matches the oid. Not fs.copyFile:
-        // libuv truncates the new file, which makes ext4 write all of it to the disk when it is closed
-        // (auto_da_alloc); a checkout's profile showed its main thread waiting ~1.5 s for that after the
-        // copy of a 1 GiB object.
-        // An object this command has just fetched and checked (a pull) is not hashed a second time.
-        const { hex } = await copyInSteps(this.store.algo, src, tmp, onBytes, { mode, fsync: false, verifiedHex: justVerified ? hexOf(oid) : undefined });
-        if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
-      } else {
-        if (justVerified) {
-          // Without the helper the kernel copies it in one call (copy_file_range/sendfile: no bytes
-          // through this process, ~3x faster for 1 GiB here).
-          await copyFile(src, tmp);
-          onBytes?.(size);
-        } else {
-          // Without the helper, one kernel copy while this process hashes the same object (a cache
-          // object never changes once placed); the copy is placed only when the hash matches the oid.
-          const [{ hex }] = await Promise.all([hashFile(this.store.algo, src, onBytes), copyFile(src, tmp)]);
-          if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
-        }
-        await chmod(tmp, mode); // the umask may have masked bits at creation
-      }
+      // The kernel copies the object (in steps, with the native helper) and the copy is hashed; it is
+      // placed only when that hash matches the oid. An object this command has just fetched and checked
+      // (a pull) is not hashed a second time. Not a plain fs.copyFile with the helper: libuv truncates the
+      // new file, which makes ext4 write all of it to the disk when it is closed (auto_da_alloc); a
+      // checkout's profile showed its main thread waiting ~1.5 s for that after copying 1 GiB.
+      const verifiedHex = this.store.wasJustVerified(oid) ? hexOf(oid) : undefined;
+      const { hex } = await copyAndHash(this.store.algo, src, tmp, onBytes, { mode, fsync: false, verifiedHex });
+      if (hex !== hexOf(oid)) throw new CorruptObjectError(oid, 'the cache', this.store.oid(hex));
       await this.placeStaged(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => undefined);
