@@ -12,6 +12,8 @@ import { unprotect } from '../../src/core/api/unprotect.js';
 import { MlvError } from '../../src/core/errors.js';
 import { TEMP_HOST } from '../../src/core/objects/store.js';
 import { hashFile } from '../../src/core/objects/hash.js';
+import { parsePointer } from '../../src/core/objects/pointer.js';
+import { mlv, show } from '../helpers/cli.js';
 import { bytes, cacheObjects, exists, fingerprint, git, listFiles, makeRepo, mode, read, readStatIndexFile, readText, repoAt, sha256, writeFiles } from '../helpers/repo.js';
 
 const objPath = (root: string, oid: string, cache = join(root, '.mlv/cache')) => {
@@ -231,6 +233,28 @@ describe('checkout', () => {
     const again = await checkout(repoAt(dir), [], { cwd: dir });
     expect(again.missing).toEqual([{ path: 'd', oid: d!.oid }]);
     expect(readText(dir, 'd/a.txt')).toBe('changed');
+  });
+
+  it('without the native helper (MLV_NATIVE=0), a big object is copied by the kernel and checked: restored whole, refused when corrupt', async () => {
+    const dir = await makeRepo({ config: 'cache:\n  link: [copy]\n' });
+    const data = bytes(3 * 1024 * 1024 + 5, 9);
+    writeFiles(dir, { 'm.bin': data });
+    const env = { MLV_NATIVE: '0' };
+    const added = mlv(dir, ['add', 'm.bin'], { env });
+    expect(added.code, show(added)).toBe(0);
+    rmSync(join(dir, 'm.bin'));
+    const restored = mlv(dir, ['checkout'], { env });
+    expect(restored.code, show(restored)).toBe(0);
+    expect(sha256(read(dir, 'm.bin'))).toBe(sha256(data));
+    expect(mode(dir, 'm.bin')).toBe(0o644);
+    const oid = parsePointer(readText(dir, 'm.bin.mlv'), 'm.bin.mlv').oid;
+    flipByte(objPath(dir, oid), 1000);
+    rmSync(join(dir, 'm.bin'));
+    const refused = mlv(dir, ['checkout'], { env });
+    expect(refused.code, show(refused)).toBe(1);
+    expect(refused.stderr).toContain(oid);
+    expect(exists(dir, 'm.bin')).toBe(false);
+    expect(listFiles(join(dir, '.mlv/tmp/staging'))).toEqual([]);
   });
 
   // Small objects are read with the size their tree gives, stopping at that size: the read must still
