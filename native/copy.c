@@ -162,17 +162,10 @@ static napi_value copy_file_in_steps(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (argc > 5) napi_get_value_bool(env, argv[5], &job->write_back);
-  napi_value promise, name;
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
-    free_copy_job(env, job);
-    return NULL;
-  }
-  napi_create_string_utf8(env, "mlv:copyFileInSteps", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_async_work(env, NULL, name, copy_execute, copy_complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    napi_reject_deferred(env, job->deferred, mlv_errno_error(env, ENOMEM, "copyfile", job->src));
-    free_copy_job(env, job);
-  }
+  bool queued;
+  napi_value promise = mlv_queue_work(env, "mlv:copyFileInSteps", copy_execute, copy_complete, job, &job->deferred, &job->work, &queued);
+  if (promise && !queued) napi_reject_deferred(env, job->deferred, mlv_errno_error(env, ENOMEM, "copyfile", job->src));
+  if (!queued) free_copy_job(env, job);
   return promise;
 }
 
@@ -202,9 +195,6 @@ static napi_value open_for_writing(napi_env env, napi_callback_info info) {
 }
 
 void mlv_register_copy(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "openForWriting", NAPI_AUTO_LENGTH, open_for_writing, NULL, &fn);
-  napi_set_named_property(env, exports, "openForWriting", fn);
-  napi_create_function(env, "copyFileInSteps", NAPI_AUTO_LENGTH, copy_file_in_steps, NULL, &fn);
-  napi_set_named_property(env, exports, "copyFileInSteps", fn);
+  mlv_export(env, exports, "copyFileInSteps", copy_file_in_steps);
+  mlv_export(env, exports, "openForWriting", open_for_writing);
 }

@@ -55,7 +55,5 @@ static napi_value spread_subfolders(napi_env env, napi_callback_info info) {
 }
 
 void mlv_register_dirs(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "spreadSubfolders", NAPI_AUTO_LENGTH, spread_subfolders, NULL, &fn);
-  napi_set_named_property(env, exports, "spreadSubfolders", fn);
+  mlv_export(env, exports, "spreadSubfolders", spread_subfolders);
 }

@@ -1,6 +1,7 @@
 /* Shared between the parts of mlv's native helper (scan.c registers everything). */
 #ifndef MLV_NATIVE_H
 #define MLV_NATIVE_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <node_api.h>
 
@@ -19,6 +20,16 @@ char *mlv_string_arg(napi_env env, napi_value v, const char *what);
    or memory is short. Free with mlv_free_strings(strings, lead). */
 char **mlv_strings_arg(napi_env env, napi_value v, uint32_t lead, const char *what, uint32_t *count);
 void mlv_free_strings(char **strings, uint32_t lead);
+
+/* Makes a promise (`*deferred`, for `complete` to settle) and queues `execute`, then `complete`, with
+   `data` on a libuv worker (`*work`). Returns the promise, or NULL when none could be made. `*queued`
+   says whether the work was queued; when it was not, the caller rejects `*deferred` (if there is a
+   promise) and frees `data`. */
+napi_value mlv_queue_work(napi_env env, const char *name, napi_async_execute_callback execute, napi_async_complete_callback complete,
+                          void *data, napi_deferred *deferred, napi_async_work *work, bool *queued);
+
+/* Sets `exports[name]` to a function calling `fn`. */
+void mlv_export(napi_env env, napi_value exports, const char *name, napi_callback fn);
 
 /* Adds queueWrite and drainWrites (writer.c) to the module's exports. */
 void mlv_register_writer(napi_env env, napi_value exports);

@@ -155,6 +155,27 @@ void mlv_free_strings(char **strings, uint32_t lead) {
   free(strings);
 }
 
+napi_value mlv_queue_work(napi_env env, const char *name, napi_async_execute_callback execute, napi_async_complete_callback complete,
+                          void *data, napi_deferred *deferred, napi_async_work *work, bool *queued) {
+  napi_value promise, resource;
+  *queued = false;
+  if (napi_create_promise(env, deferred, &promise) != napi_ok) return NULL;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource);
+  if (napi_create_async_work(env, NULL, resource, execute, complete, data, work) != napi_ok) return promise;
+  if (napi_queue_async_work(env, *work) != napi_ok) {
+    napi_delete_async_work(env, *work);
+    return promise;
+  }
+  *queued = true;
+  return promise;
+}
+
+void mlv_export(napi_env env, napi_value exports, const char *name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
+  napi_set_named_property(env, exports, name, f);
+}
+
 static void free_list(list_t *l) {
   for (size_t i = 0; i < l->n; i++) free(l->items[i].path);
   free(l->items);
@@ -563,18 +584,10 @@ static void scan_complete(napi_env env, napi_status status, void *data) {
 static napi_value scan_tree_async(napi_env env, napi_callback_info info) {
   scan_job_t *job = new_job(env, info, "scanTreeAsync(root) needs a path");
   if (!job) return NULL;
-  napi_value promise, name;
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
-    free_job(job);
-    return NULL;
-  }
-  napi_create_string_utf8(env, "mlv:scanTree", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_async_work(env, NULL, name, scan_execute, scan_complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    napi_value error = mlv_errno_error(env, ENOMEM, "scandir", job->root);
-    napi_reject_deferred(env, job->deferred, error);
-    free_job(job);
-  }
+  bool queued;
+  napi_value promise = mlv_queue_work(env, "mlv:scanTree", scan_execute, scan_complete, job, &job->deferred, &job->work, &queued);
+  if (promise && !queued) napi_reject_deferred(env, job->deferred, mlv_errno_error(env, ENOMEM, "scandir", job->root));
+  if (!queued) free_job(job);
   return promise;
 }
 
@@ -664,13 +677,9 @@ static napi_value stat_entries(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "scanTree", NAPI_AUTO_LENGTH, scan_tree, NULL, &fn);
-  napi_set_named_property(env, exports, "scanTree", fn);
-  napi_create_function(env, "scanTreeAsync", NAPI_AUTO_LENGTH, scan_tree_async, NULL, &fn);
-  napi_set_named_property(env, exports, "scanTreeAsync", fn);
-  napi_create_function(env, "statEntries", NAPI_AUTO_LENGTH, stat_entries, NULL, &fn);
-  napi_set_named_property(env, exports, "statEntries", fn);
+  mlv_export(env, exports, "scanTree", scan_tree);
+  mlv_export(env, exports, "scanTreeAsync", scan_tree_async);
+  mlv_export(env, exports, "statEntries", stat_entries);
   mlv_register_writer(env, exports);
   mlv_register_copy(env, exports);
   mlv_register_spawn(env, exports);

@@ -313,9 +313,7 @@ done:
 
 void mlv_register_spawn(napi_env env, napi_value exports) {
 #ifdef MLV_HAVE_SPAWN
-  napi_value fn;
-  napi_create_function(env, "spawnCapture", NAPI_AUTO_LENGTH, spawn_capture, NULL, &fn);
-  napi_set_named_property(env, exports, "spawnCapture", fn);
+  mlv_export(env, exports, "spawnCapture", spawn_capture);
 #else
   (void)env;
   (void)exports;

@@ -83,7 +83,7 @@ static void sync_complete(napi_env env, napi_status status, void *data) {
 
 static napi_value sync_file_system(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value argv[3], promise, name;
+  napi_value argv[3];
   sync_job_t *job = calloc(1, sizeof *job);
   if (!job) {
     napi_throw_error(env, "ENOMEM", "out of memory");
@@ -108,21 +108,13 @@ static napi_value sync_file_system(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
-    free_sync_job(job);
-    return NULL;
-  }
-  napi_create_string_utf8(env, "mlv:syncFileSystem", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_async_work(env, NULL, name, sync_execute, sync_complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    napi_reject_deferred(env, job->deferred, mlv_errno_error(env, ENOMEM, "syncfs", job->dir));
-    free_sync_job(job);
-  }
+  bool queued;
+  napi_value promise = mlv_queue_work(env, "mlv:syncFileSystem", sync_execute, sync_complete, job, &job->deferred, &job->work, &queued);
+  if (promise && !queued) napi_reject_deferred(env, job->deferred, mlv_errno_error(env, ENOMEM, "syncfs", job->dir));
+  if (!queued) free_sync_job(job);
   return promise;
 }
 
 void mlv_register_sync(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "syncFileSystem", NAPI_AUTO_LENGTH, sync_file_system, NULL, &fn);
-  napi_set_named_property(env, exports, "syncFileSystem", fn);
+  mlv_export(env, exports, "syncFileSystem", sync_file_system);
 }

@@ -317,9 +317,6 @@ static napi_value drain_writes(napi_env env, napi_callback_info info) {
 }
 
 void mlv_register_writer(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "queueWrite", NAPI_AUTO_LENGTH, queue_write, NULL, &fn);
-  napi_set_named_property(env, exports, "queueWrite", fn);
-  napi_create_function(env, "drainWrites", NAPI_AUTO_LENGTH, drain_writes, NULL, &fn);
-  napi_set_named_property(env, exports, "drainWrites", fn);
+  mlv_export(env, exports, "queueWrite", queue_write);
+  mlv_export(env, exports, "drainWrites", drain_writes);
 }
