@@ -36,7 +36,10 @@ export class InodeAdopter {
     private readonly stagingDir: string,
   ) {}
 
-  /** Whether the file of stat `st` may be adopted (before any bytes are read). */
+  /**
+   * Whether the file of stat `st` may be adopted (before any bytes are read). The first call for a file
+   * system makes the staging and cache temp folders, to see whether they are on it.
+   */
   canAdopt(st: FileStat): boolean {
     if (st.size <= SMALL_OBJECT || st.nlink !== 1 || !nativeHelper()) return false;
     let same = this.sameDevice.get(st.dev);
